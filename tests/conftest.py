@@ -1,0 +1,73 @@
+import os
+
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def reader(db):
+    return UserFactory(username="reader", groups=["Readers"])
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(username="editor", groups=["Editors"])
+
+
+@pytest.fixture
+def curator(db):
+    return UserFactory(username="curator", groups=["Curators"], is_staff=True)
+
+
+@pytest.fixture
+def reader_client(client, reader):
+    client.force_login(reader)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; the tests are skipped where it is missing."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    # Playwright's sync API runs an event loop; let the ORM work under it in live_server tests.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page that fails the test on any console error or failed request."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
+    assert not errors, f"console errors: {errors}"

@@ -1,0 +1,120 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from tracker import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.set(Group.objects.filter(name__in=extracted))
+
+
+class CounterpartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Counterpart
+
+    name = factory.Sequence(lambda n: f"Country {n}")
+    kind = models.CounterpartKind.COUNTRY
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Topic
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class BodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Body
+
+    name = factory.Sequence(lambda n: f"Bureau {n}")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Person
+
+    name = factory.Sequence(lambda n: f"Speaker {n}")
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Statement
+
+    title = factory.Sequence(lambda n: f"Statement {n}")
+    kind = models.StatementKind.SPEECH
+    date = datetime.date(2025, 9, 1)
+    date_precision = models.DatePrecision.DAY
+    text = factory.Sequence(
+        lambda n: f"Opening words {n}.\n\nWe will build bridge number {n} by next year.\n\n"
+        "Thank you."
+    )
+    is_published = True
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Speaker
+
+    statement = factory.SubFactory(StatementFactory)
+    person = factory.SubFactory(PersonFactory)
+    office = "Minister of Foreign Affairs"
+
+
+class PledgeFactory(factory.django.DjangoModelFactory):
+    """A pledge whose quote is the middle paragraph of its statement."""
+
+    class Meta:
+        model = models.Pledge
+        skip_postgeneration_save = True
+
+    statement = factory.SubFactory(StatementFactory)
+    quote = factory.LazyAttribute(lambda o: o.statement.paragraphs[1])
+    title = factory.Sequence(lambda n: f"Build bridge {n}")
+    is_published = True
+
+    @factory.post_generation
+    def counterparts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.counterparts.set(extracted)
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+
+class StatusUpdateFactory(factory.django.DjangoModelFactory):
+    """A history row written directly; use pledge.record_update() to move the pledge too."""
+
+    class Meta:
+        model = models.StatusUpdate
+
+    pledge = factory.SubFactory(PledgeFactory)
+    status = models.Status.IN_PROGRESS
+    previous_status = models.Status.NOT_YET_RATED
+    as_of = datetime.date(2025, 10, 1)
+    public_note = "Work has begun."
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Evidence
+
+    update = factory.SubFactory(StatusUpdateFactory)
+    url = factory.Sequence(lambda n: f"https://example.org/evidence/{n}")
+    title = factory.Sequence(lambda n: f"Evidence {n}")

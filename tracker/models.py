@@ -1,0 +1,642 @@
+"""The record: statements, the pledges made in them, and the follow-up on each pledge."""
+
+import calendar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+    UNKNOWN = "unknown", "Unknown"
+
+
+def start_of_period(date, precision):
+    """The first day of the period a partial date stands for."""
+    if date is None or precision == DatePrecision.UNKNOWN:
+        return None
+    if precision == DatePrecision.MONTH:
+        return date.replace(day=1)
+    if precision == DatePrecision.YEAR:
+        return date.replace(month=1, day=1)
+    return date
+
+
+def end_of_period(date, precision):
+    """The last day of the period a partial date stands for: a deadline's last day."""
+    if date is None or precision == DatePrecision.UNKNOWN:
+        return None
+    if precision == DatePrecision.MONTH:
+        return date.replace(day=calendar.monthrange(date.year, date.month)[1])
+    if precision == DatePrecision.YEAR:
+        return date.replace(month=12, day=31)
+    return date
+
+
+def format_partial_date(date, precision):
+    """Show a date only as precisely as the source gives it."""
+    if date is None or precision == DatePrecision.UNKNOWN:
+        return "Date not stated"
+    if precision == DatePrecision.YEAR:
+        return str(date.year)
+    if precision == DatePrecision.MONTH:
+        return date.strftime("%B %Y")
+    return f"{date.day} {date:%B %Y}"
+
+
+class Status(models.TextChoices):
+    """Where a pledge stands. Overdue is never a status: it is computed from the target date."""
+
+    NOT_YET_RATED = "not_yet_rated", "Not yet rated"
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    STALLED = "stalled", "Stalled"
+    PARTIALLY_ACHIEVED = "partially_achieved", "Partially achieved"
+    ACHIEVED = "achieved", "Achieved"
+    BROKEN = "broken", "Broken or abandoned"
+
+    @classmethod
+    def open_values(cls):
+        """Statuses of pledges still being worked on: these can become overdue."""
+        return [cls.NOT_YET_RATED, cls.NOT_STARTED, cls.IN_PROGRESS, cls.STALLED]
+
+    @property
+    def is_open(self):
+        return self in Status.open_values()
+
+    @property
+    def score(self):
+        """G7 Research Group compliance score: +1 full, 0 partial or in progress, -1 none."""
+        return STATUS_SCORES[self]
+
+    @property
+    def description(self):
+        return STATUS_DESCRIPTIONS[self]
+
+
+STATUS_SCORES = {
+    Status.NOT_YET_RATED: None,
+    Status.NOT_STARTED: -1,
+    Status.IN_PROGRESS: 0,
+    Status.STALLED: 0,
+    Status.PARTIALLY_ACHIEVED: 0,
+    Status.ACHIEVED: 1,
+    Status.BROKEN: -1,
+}
+
+STATUS_DESCRIPTIONS = {
+    Status.NOT_YET_RATED: "We have recorded the pledge but not yet assessed any follow-up.",
+    Status.NOT_STARTED: "Assessed, and no action towards the pledge is on the record yet.",
+    Status.IN_PROGRESS: "Documented action towards the pledge is under way.",
+    Status.STALLED: "Action began but has stopped, or is blocked, with no recent progress.",
+    Status.PARTIALLY_ACHIEVED: "Delivered in part, or in a weaker form than pledged.",
+    Status.ACHIEVED: "Delivered as pledged, with evidence.",
+    Status.BROKEN: "Abandoned, reversed or made impossible, with evidence.",
+}
+
+
+class Specificity(models.TextChoices):
+    CONCRETE = "concrete", "Concrete: checkable"
+    ASPIRATIONAL = "aspirational", "Aspirational: a direction, hard to check"
+
+
+class CounterpartKind(models.TextChoices):
+    COUNTRY = "country", "Country"
+    ORGANISATION = "organisation", "International organisation"
+    REGION = "region", "Region"
+    GROUPING = "grouping", "Grouping or initiative"
+
+
+class StatementKind(models.TextChoices):
+    SPEECH = "speech", "Speech"
+    PRESS_RELEASE = "press_release", "Press release"
+    CABINET_REMARKS = "cabinet_remarks", "Cabinet-meeting remarks"
+    NEWS_REPORT = "news_report", "News report"
+    READOUT = "readout", "Meeting readout"
+
+
+class SluggedModel(models.Model):
+    """A slug made from the title (or name) on first save, kept unique with a numeric suffix."""
+
+    slug_source = "title"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug(getattr(self, self.slug_source))
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self, text):
+        max_length = self._meta.get_field("slug").max_length
+        base = slugify(text)[: max_length - 5].strip("-") or "item"
+        slug, n = base, 2
+        siblings = type(self)._default_manager.exclude(pk=self.pk)
+        while siblings.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class Counterpart(SluggedModel):
+    """A country, organisation, region or grouping that a pledge is made to or about."""
+
+    Kind = CounterpartKind
+    slug_source = "name"
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CounterpartKind.values), name="counterpart_kind_valid"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("counterpart_detail", args=[self.slug])
+
+
+class Topic(SluggedModel):
+    slug_source = "name"
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("topic_detail", args=[self.slug])
+
+
+class Body(SluggedModel):
+    """A government body that issues statements or is responsible for pledges."""
+
+    slug_source = "name"
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "bodies"
+
+    def __str__(self):
+        return self.name
+
+
+class Person(SluggedModel):
+    slug_source = "name"
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+
+class StatementQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_published=True)
+
+
+class Statement(SluggedModel):
+    """A speech, press release, cabinet remarks, news report or meeting readout."""
+
+    Kind = StatementKind
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind)
+    speakers = models.ManyToManyField(Person, through="Speaker", blank=True)
+    issuing_body = models.ForeignKey(
+        Body, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    event = models.CharField(max_length=300, blank=True)
+    venue = models.CharField(max_length=300, blank=True)
+    date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For month or year precision any day in the period will do: "
+        "it is stored as the first day and shown only as precisely as the precision says.",
+    )
+    date_precision = models.CharField(
+        max_length=10, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    date_note = models.CharField(
+        max_length=500, blank=True, help_text="What the source says about the date, in its words."
+    )
+    publisher = models.CharField(max_length=200, blank=True, help_text="Publisher or outlet.")
+    source_url = models.URLField(max_length=500, blank=True)
+    source_file = models.CharField(
+        max_length=200, blank=True, help_text="The archived source document this text comes from."
+    )
+    language = models.CharField(max_length=10, default="en")
+    text = models.TextField(
+        help_text="The cleaned full text: paragraphs separated by a blank line, "
+        "no site menus or footers."
+    )
+    notes = models.TextField(
+        blank=True,
+        help_text="Public curator's notes: inconsistencies in the source, odd titles, "
+        "what the source leaves unsaid.",
+    )
+    is_published = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("date").desc(nulls_last=True), "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=StatementKind.values), name="statement_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(date_precision__in=DatePrecision.values),
+                name="statement_date_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision=DatePrecision.UNKNOWN) | Q(date__isnull=False),
+                name="statement_date_given_unless_unknown",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("statement_detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        if self.date_precision != DatePrecision.UNKNOWN and self.date is None:
+            raise ValidationError({"date": "Give a date, or set the precision to unknown."})
+        self.date = start_of_period(self.date, self.date_precision)
+
+    @property
+    def display_date(self):
+        return format_partial_date(self.date, self.date_precision)
+
+    @property
+    def paragraphs(self):
+        return [p.strip() for p in self.text.split("\n\n") if p.strip()]
+
+
+class Speaker(models.Model):
+    """A person speaking in a statement, with the office the source gives them."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="speaker_set")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="speaker_set")
+    office = models.CharField(max_length=300, help_text="The office as the source names it.")
+    role = models.CharField(max_length=100, blank=True, help_text="e.g. opening remarks")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "person"], name="speaker_once_per_statement")
+        ]
+
+    def __str__(self):
+        return f"{self.person}, {self.office}"
+
+
+def quote_error(quote, statement):
+    """The message for a quote that is not verbatim in its statement, or None if it is."""
+    if not quote:
+        return "Enter the verbatim quote."
+    if statement is None or quote in statement.text:
+        return None
+    return (
+        f"The quote must appear word for word in the text of “{statement}”. "
+        "Copy it from the statement text; check quotation marks, dashes and spaces."
+    )
+
+
+class PledgeQuerySet(models.QuerySet):
+    def public(self):
+        """The one rule for what the public may see."""
+        return self.filter(is_published=True, statement__is_published=True)
+
+    def open(self):
+        return self.filter(status__in=Status.open_values())
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.open().filter(target_deadline__lt=today)
+
+    def with_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.annotate(
+            is_overdue=Case(
+                When(
+                    Q(status__in=Status.open_values(), target_deadline__lt=today),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+class StaleVersion(Exception):
+    """Another update landed after the editor opened the form."""
+
+    def __init__(self, pledge):
+        self.pledge = pledge
+        super().__init__(f"Pledge {pledge.pk} has changed (now version {pledge.version}).")
+
+
+class Pledge(SluggedModel):
+    """A commitment made in a statement, held as a verbatim quote."""
+
+    statement = models.ForeignKey(
+        Statement,
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        help_text="The statement in which the pledge was (first) made.",
+    )
+    quote = models.TextField(help_text="Verbatim: must occur exactly in the statement's text.")
+    title = models.CharField(max_length=200, help_text="A short title in plain words.")
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    description = models.TextField(blank=True)
+    counterparts = models.ManyToManyField(Counterpart, blank=True, related_name="pledges")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="pledges")
+    responsible_body = models.ForeignKey(
+        Body, null=True, blank=True, on_delete=models.PROTECT, related_name="pledges"
+    )
+    target_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When it is due. For month or year precision any day in the period "
+        "will do: the pledge is due by the period's last day.",
+    )
+    target_precision = models.CharField(
+        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
+    )
+    target_note = models.CharField(max_length=500, blank=True)
+    target_deadline = models.DateField(
+        null=True, blank=True, editable=False, db_index=True,
+        help_text="Derived: the last day of the target period.",
+    )
+    specificity = models.CharField(
+        max_length=20, choices=Specificity, default=Specificity.CONCRETE
+    )
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.NOT_YET_RATED, editable=False,
+        db_index=True,
+        help_text="Denormalised from the latest status update.",
+    )
+    latest_update = models.ForeignKey(
+        "StatusUpdate", null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Counts status updates; guards concurrent edits."
+    )
+    is_published = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["statement", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="pledge_status_valid"),
+            models.CheckConstraint(
+                condition=Q(specificity__in=Specificity.values), name="pledge_specificity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_precision__in=DatePrecision.values),
+                name="pledge_target_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_precision=DatePrecision.UNKNOWN) | Q(target_date__isnull=False),
+                name="pledge_target_given_unless_unknown",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "target_deadline"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("pledge_detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        statement = self.statement if self.statement_id else None
+        if message := quote_error(self.quote, statement):
+            errors["quote"] = message
+        if self.target_precision != DatePrecision.UNKNOWN and self.target_date is None:
+            errors["target_date"] = "Give a target date, or set the precision to unknown."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.target_deadline = end_of_period(self.target_date, self.target_precision)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_target(self):
+        if self.target_precision == DatePrecision.UNKNOWN:
+            return "No target date"
+        return format_partial_date(self.target_date, self.target_precision)
+
+    def is_overdue_on(self, today=None):
+        today = today or timezone.localdate()
+        return (
+            Status(self.status).is_open
+            and self.target_deadline is not None
+            and self.target_deadline < today
+        )
+
+    @property
+    def status_enum(self):
+        return Status(self.status)
+
+    def record_update(
+        self,
+        *,
+        status,
+        as_of,
+        public_note,
+        author,
+        internal_note="",
+        evidence=(),
+        expected_version=None,
+        source_statement=None,
+    ):
+        """Append a status update and move the pledge's current status, in one transaction.
+
+        `evidence` is a sequence of (url, title) pairs. With `expected_version`, the update
+        is refused with StaleVersion if another update landed since the editor's form was
+        made, so no update is ever silently overwritten.
+        """
+        status = Status(status)
+        if as_of > timezone.localdate():
+            raise ValidationError({"as_of": "The as-of date cannot be in the future."})
+        if status != self.status and not public_note.strip():
+            raise ValidationError({"public_note": "Explain the change of status in a public note."})
+        url_validator = URLValidator(schemes=["http", "https"])
+        for url, title in evidence:
+            url_validator(url)
+            if not title.strip():
+                raise ValidationError({"evidence": "Every evidence link needs a title."})
+
+        with transaction.atomic():
+            update = StatusUpdate.objects.create(
+                pledge=self,
+                status=status,
+                previous_status=self.status,
+                as_of=as_of,
+                public_note=public_note,
+                internal_note=internal_note,
+                author=author,
+                source_statement=source_statement,
+            )
+            Evidence.objects.bulk_create(
+                Evidence(update=update, url=url, title=title, order=i)
+                for i, (url, title) in enumerate(evidence)
+            )
+            pledges = Pledge.objects.filter(pk=self.pk)
+            if expected_version is not None:
+                pledges = pledges.filter(version=expected_version)
+            changed = pledges.update(
+                status=status,
+                latest_update=update,
+                version=F("version") + 1,
+                updated_at=timezone.now(),
+            )
+            if not changed:
+                # Roll back the history row too: nothing is half-saved.
+                transaction.set_rollback(True)
+                raise StaleVersion(Pledge.objects.get(pk=self.pk))
+        self.refresh_from_db(fields=["status", "latest_update", "version", "updated_at"])
+        return update
+
+
+class Restatement(models.Model):
+    """The same commitment made again in another statement: tracked once, cited each time."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="restatements")
+    statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, related_name="restatements"
+    )
+    quote = models.TextField(help_text="Verbatim: must occur exactly in this statement's text.")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["statement__date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge", "statement"], name="restatement_once_per_statement"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.pledge} (restated in {self.statement})"
+
+    def clean(self):
+        super().clean()
+        statement = self.statement if self.statement_id else None
+        if message := quote_error(self.quote, statement):
+            raise ValidationError({"quote": message})
+        if self.pledge_id and statement and self.pledge.statement_id == statement.pk:
+            raise ValidationError(
+                {"statement": "This is the statement the pledge was first made in."}
+            )
+
+
+class StatusUpdateQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(pledge__in=Pledge.objects.public())
+
+
+class StatusUpdate(models.Model):
+    """One dated, evidenced step in a pledge's history. Append-only: corrections are new rows."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=20, choices=Status)
+    previous_status = models.CharField(max_length=20, choices=Status, blank=True)
+    as_of = models.DateField(help_text="When the reported event happened.")
+    public_note = models.TextField(blank=True)
+    internal_note = models.TextField(blank=True, help_text="Seen by staff only, never published.")
+    source_statement = models.ForeignKey(
+        Statement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_updates",
+        help_text="A statement in this tracker that reports the progress.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="status_updates",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = StatusUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="update_status_valid")
+        ]
+        indexes = [models.Index(fields=["pledge", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.pledge}: {self.get_status_display()} as of {self.as_of}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Status updates are append-only: record a correction as a new update.")
+        super().save(*args, **kwargs)
+
+    @property
+    def status_enum(self):
+        return Status(self.status)
+
+    @property
+    def status_changed(self):
+        return self.previous_status != self.status
+
+
+class Evidence(models.Model):
+    update = models.ForeignKey(StatusUpdate, on_delete=models.CASCADE, related_name="evidence")
+    url = models.URLField(
+        max_length=1000, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    title = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self):
+        return self.title
+

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tracker import feeds
+from tracker.views import public, staff
+
+staff_patterns = [
+    path("", staff.worklist, name="worklist"),
+    path("pledges/<int:pk>/", staff.pledge_detail, name="pledge_detail"),
+    path("pledges/<int:pk>/update/", staff.record_update, name="record_update"),
+    path("pledges/<int:pk>/history/", staff.history, name="history"),
+    path("pledges/<int:pk>/row/", staff.pledge_row, name="pledge_row"),
+]
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("pledges/", public.pledge_list, name="pledge_list"),
+    path("pledges.csv", public.pledges_csv, name="pledges_csv"),
+    path("pledges/<slug:slug>/", public.pledge_detail, name="pledge_detail"),
+    path("statements/", public.statement_list, name="statement_list"),
+    path("statements/<slug:slug>/", public.statement_detail, name="statement_detail"),
+    path("counterparts/", public.counterpart_list, name="counterpart_list"),
+    path("counterparts/<slug:slug>/", public.counterpart_detail, name="counterpart_detail"),
+    path("counterparts/<slug:slug>/feed/", feeds.CounterpartFeed(), name="counterpart_feed"),
+    path("topics/", public.topic_list, name="topic_list"),
+    path("topics/<slug:slug>/", public.topic_detail, name="topic_detail"),
+    path("about/", public.about, name="about"),
+    path("feed/", feeds.StatusChangeFeed(), name="feed"),
+    path("api/pledges.json", public.pledges_json, name="pledges_json"),
+    path("staff/", include((staff_patterns, "staff"))),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
