@@ -5,7 +5,7 @@ import calendar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -341,6 +341,25 @@ class PledgeQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=Status.open_values())
 
+    def search(self, terms):
+        """Full-text search on PostgreSQL, a case-insensitive match elsewhere."""
+        terms = (terms or "").strip()
+        if not terms:
+            return self
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchVector
+
+            vector = SearchVector("title", "quote", "description", config="english")
+            return self.annotate(search=vector).filter(
+                search=SearchQuery(terms, config="english", search_type="websearch")
+            )
+        match = Q()
+        for word in terms.split():
+            match &= Q(title__icontains=word) | Q(quote__icontains=word) | Q(
+                description__icontains=word
+            )
+        return self.filter(match)
+
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.open().filter(target_deadline__lt=today)
@@ -640,3 +659,25 @@ class Evidence(models.Model):
     def __str__(self):
         return self.title
 
+
+
+class Revision(models.Model):
+    """One row that moves on every write to the record.
+
+    Public pages use it for ETag/Last-Modified and as their cache key, so a new
+    status update is visible at once, across every worker process.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    @classmethod
+    def bump(cls):
+        updated = cls.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
+        if not updated:
+            cls.objects.get_or_create(pk=1)
+
+    @classmethod
+    def current(cls):
+        revision, _ = cls.objects.get_or_create(pk=1)
+        return revision
