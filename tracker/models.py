@@ -333,6 +333,14 @@ def quote_error(quote, statement):
     )
 
 
+def _statement_of(obj):
+    """The statement set on obj, even one not saved yet (as in an admin inline), or None."""
+    try:
+        return obj.statement
+    except Statement.DoesNotExist:
+        return None
+
+
 class PledgeQuerySet(models.QuerySet):
     def public(self):
         """The one rule for what the public may see."""
@@ -466,8 +474,7 @@ class Pledge(SluggedModel):
     def clean(self):
         super().clean()
         errors = {}
-        statement = self.statement if self.statement_id else None
-        if message := quote_error(self.quote, statement):
+        if message := quote_error(self.quote, _statement_of(self)):
             errors["quote"] = message
         if self.target_precision != DatePrecision.UNKNOWN and self.target_date is None:
             errors["target_date"] = "Give a target date, or set the precision to unknown."
@@ -580,7 +587,7 @@ class Restatement(models.Model):
 
     def clean(self):
         super().clean()
-        statement = self.statement if self.statement_id else None
+        statement = _statement_of(self)
         if message := quote_error(self.quote, statement):
             raise ValidationError({"quote": message})
         if self.pledge_id and statement and self.pledge.statement_id == statement.pk:

@@ -1,0 +1,61 @@
+"""Set up the embedded database with the curated fixtures and demo accounts, then serve."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.core.management.commands.runserver import Command as RunserverCommand
+from django.db import transaction
+
+from tracker.models import Statement
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts exist only with DEBUG on
+DEMO_ACCOUNTS = [
+    # username, group, may use the admin
+    ("editor", "Editors", False),
+    ("curator", "Curators", True),
+    ("reader", "Readers", False),
+]
+
+
+class Command(RunserverCommand):
+    help = (
+        "Migrate the database, load the fixtures if it is empty, create the demo accounts "
+        "(DEBUG only) and serve like runserver. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Set up, then exit without serving."
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo creates accounts with a known password: run it with DEBUG on.")
+        verbosity = options["verbosity"]
+        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        if Statement.objects.exists():
+            self.stdout.write("The database already has statements: fixtures not loaded again.")
+        else:
+            call_command("loaddata", "tracker", verbosity=verbosity)
+        self.create_demo_accounts()
+        if options["no_serve"]:
+            return
+        options["use_reloader"] = options.get("use_reloader", True)
+        super().handle(*args, **options)
+
+    @transaction.atomic
+    def create_demo_accounts(self):
+        User = get_user_model()
+        self.stdout.write("Demo accounts (password “demo”, for local use only):")
+        for username, group_name, is_staff in DEMO_ACCOUNTS:
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                user.set_password(DEMO_PASSWORD)
+            user.is_staff = is_staff
+            user.save()
+            user.groups.add(Group.objects.get(name=group_name))
+            where = "/staff/ and /admin/" if is_staff else "/staff/"
+            self.stdout.write(f"  {username:8} {group_name:9} {where}")

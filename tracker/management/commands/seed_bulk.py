@@ -1,0 +1,250 @@
+"""Generate realistic synthetic volume for performance work, with bulk inserts.
+
+The synthetic records are clearly marked: every slug starts with "bulk-" and every
+title says "(synthetic)", so they can never be mistaken for the curated record and
+`--reset` removes exactly them.
+"""
+
+import datetime
+import random
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+
+from tracker.models import (
+    Counterpart,
+    CounterpartKind,
+    DatePrecision,
+    Evidence,
+    Pledge,
+    Revision,
+    Specificity,
+    Statement,
+    StatementKind,
+    Status,
+    StatusUpdate,
+    Topic,
+    end_of_period,
+)
+
+SCALES = {
+    # statements, pledges per statement, updates per pledge
+    "S": (20, 10, 10),
+    "M": (200, 10, 10),
+    "L": (2000, 10, 10),
+}
+BATCH = 2000
+PREFIX = "bulk-"
+
+VERBS = ["expand", "strengthen", "launch", "deepen", "establish", "modernise", "host", "support"]
+OBJECTS = [
+    "supply-chain dialogue", "critical minerals partnership", "AI governance initiative",
+    "defence industry cooperation", "development programme", "energy transition fund",
+    "people-to-people exchange", "cyber defence exercise", "maritime security dialogue",
+    "climate finance facility",
+]
+# A plausible path through the statuses, weighted towards the open ones.
+PATHS = [
+    [Status.NOT_STARTED, Status.IN_PROGRESS, Status.ACHIEVED],
+    [Status.NOT_STARTED, Status.IN_PROGRESS, Status.STALLED],
+    [Status.IN_PROGRESS, Status.PARTIALLY_ACHIEVED],
+    [Status.NOT_STARTED, Status.BROKEN],
+    [Status.IN_PROGRESS],
+    [Status.NOT_STARTED],
+]
+
+
+def updates_for(n, per_pledge):
+    """How many updates pledge n gets: one in ten stays unrated, the average is per_pledge."""
+    position = n % 10
+    if position == 0:
+        return 0
+    return per_pledge + per_pledge // 9 + (1 if position <= per_pledge % 9 else 0)
+
+
+class Command(BaseCommand):
+    help = (
+        "Insert synthetic statements, pledges and status updates for benchmarks "
+        "(scale L: 2,000 statements, 20,000 pledges, 200,000 updates)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=SCALES, default="L")
+        parser.add_argument(
+            "--reset", action="store_true", help="Delete earlier synthetic records first."
+        )
+        parser.add_argument("--seed", type=int, default=2025, help="Random seed (repeatable).")
+
+    def handle(self, *args, scale, reset, seed, **options):
+        started = time.perf_counter()
+        existing = Statement.objects.filter(slug__startswith=PREFIX).count()
+        if existing and not reset:
+            self.stdout.write(
+                f"{existing} synthetic statements exist already; use --reset to rebuild."
+            )
+            return
+        n_statements, per_statement, per_pledge = SCALES[scale]
+        rng = random.Random(seed)
+        with transaction.atomic():
+            if reset:
+                self.delete_synthetic()
+            counts = self.generate(rng, n_statements, per_statement, per_pledge)
+            Revision.bump()
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Inserted {counts[0]:,} statements, {counts[1]:,} pledges, {counts[2]:,} updates "
+            f"and {counts[3]:,} evidence links in {elapsed:.1f} s."
+        )
+
+    def delete_synthetic(self):
+        pledges = Pledge.objects.filter(slug__startswith=PREFIX)
+        pledges.update(latest_update=None)
+        updates = StatusUpdate.objects.filter(pledge__in=pledges)
+        Evidence.objects.filter(update__in=updates)._raw_delete("default")
+        updates._raw_delete("default")
+        Pledge.counterparts.through.objects.filter(pledge__in=pledges).delete()
+        Pledge.topics.through.objects.filter(pledge__in=pledges).delete()
+        pledges._raw_delete("default")
+        Statement.objects.filter(slug__startswith=PREFIX)._raw_delete("default")
+
+    def generate(self, rng, n_statements, per_statement, per_pledge):
+        authors = self.authors()
+        counterparts = self.reference(Counterpart, "Synthetic partner", extra={"kind": CounterpartKind.COUNTRY})
+        topics = self.reference(Topic, "Synthetic topic")
+        first_day = datetime.date(2023, 1, 1)
+        today = datetime.date.today()
+
+        statements = []
+        sentences = {}
+        for s in range(n_statements):
+            day = first_day + datetime.timedelta(days=rng.randrange((today - first_day).days))
+            lines = [
+                f"We {rng.choice(VERBS)} the {rng.choice(OBJECTS)} with partner {s}-{p}, "
+                f"as announced in statement {s}."
+                for p in range(per_statement)
+            ]
+            sentences[s] = lines
+            statements.append(
+                Statement(
+                    title=f"Synthetic statement {s} (synthetic)",
+                    slug=f"{PREFIX}statement-{s}",
+                    kind=rng.choice(StatementKind.values),
+                    date=day,
+                    date_precision=DatePrecision.DAY,
+                    text="Opening remarks.\n\n" + "\n\n".join(lines) + "\n\nThank you.",
+                    publisher="Synthetic volume for benchmarks",
+                    is_published=rng.random() > 0.02,
+                )
+            )
+        statements = Statement.objects.bulk_create(statements, batch_size=BATCH)
+
+        pledges, steps_for = [], []
+        for s, statement in enumerate(statements):
+            for p in range(per_statement):
+                path = rng.choice(PATHS)
+                count = updates_for(len(pledges), per_pledge)
+                steps = [path[i * len(path) // count] for i in range(count)]
+                precision = rng.choice([DatePrecision.DAY, DatePrecision.MONTH,
+                                        DatePrecision.YEAR, DatePrecision.UNKNOWN])
+                target = None
+                if precision != DatePrecision.UNKNOWN:
+                    target = end_of_period(
+                        statement.date + datetime.timedelta(days=rng.randrange(60, 1200)),
+                        precision,
+                    )
+                pledges.append(
+                    Pledge(
+                        statement=statement,
+                        quote=sentences[s][p],
+                        title=f"Synthetic pledge {s}-{p} (synthetic)",
+                        slug=f"{PREFIX}pledge-{s}-{p}",
+                        target_date=target,
+                        target_precision=precision,
+                        target_deadline=target,
+                        specificity=rng.choice(Specificity.values),
+                        status=steps[-1] if steps else Status.NOT_YET_RATED,
+                        version=len(steps),
+                        is_published=rng.random() > 0.03,
+                    )
+                )
+                steps_for.append(steps)
+        pledges = Pledge.objects.bulk_create(pledges, batch_size=BATCH)
+
+        links = []
+        for pledge in pledges:
+            for counterpart in rng.sample(counterparts, rng.randint(1, 3)):
+                links.append(Pledge.counterparts.through(pledge=pledge, counterpart=counterpart))
+        Pledge.counterparts.through.objects.bulk_create(links, batch_size=BATCH * 5)
+        Pledge.topics.through.objects.bulk_create(
+            [Pledge.topics.through(pledge=pledge, topic=rng.choice(topics)) for pledge in pledges],
+            batch_size=BATCH * 5,
+        )
+
+        updates, n_updates, n_evidence = [], 0, 0
+        for pledge, steps in zip(pledges, steps_for, strict=True):
+            previous = Status.NOT_YET_RATED
+            as_of = pledge.statement.date
+            for i, status in enumerate(steps):
+                as_of = min(as_of + datetime.timedelta(days=rng.randrange(1, 40)), today)
+                updates.append(
+                    StatusUpdate(
+                        pledge=pledge,
+                        status=status,
+                        previous_status=previous,
+                        as_of=as_of,
+                        public_note=f"Synthetic progress note {i} on {pledge.slug}.",
+                        internal_note="Synthetic internal note." if i % 4 == 0 else "",
+                        author=rng.choice(authors),
+                        created_at=datetime.datetime.combine(
+                            as_of, datetime.time(9, i), tzinfo=datetime.UTC
+                        ),
+                    )
+                )
+                previous = status
+            if len(updates) >= BATCH * 5:
+                n_updates, n_evidence = self.flush(updates, rng, n_updates, n_evidence)
+        n_updates, n_evidence = self.flush(updates, rng, n_updates, n_evidence)
+
+        Pledge.objects.filter(slug__startswith=PREFIX).update(
+            latest_update=Subquery(
+                StatusUpdate.objects.filter(pledge=OuterRef("pk"))
+                .order_by("-created_at", "-pk")
+                .values("pk")[:1]
+            )
+        )
+        return len(statements), len(pledges), n_updates, n_evidence
+
+    def flush(self, updates, rng, n_updates, n_evidence):
+        created = StatusUpdate.objects.bulk_create(updates, batch_size=BATCH)
+        evidence = [
+            Evidence(update=u, url=f"https://example.org/synthetic/{u.pk}", title="Synthetic source")
+            for u in created
+            if rng.random() < 0.3
+        ]
+        Evidence.objects.bulk_create(evidence, batch_size=BATCH)
+        updates.clear()
+        return n_updates + len(created), n_evidence + len(evidence)
+
+    def authors(self):
+        User = get_user_model()
+        users = []
+        for n in range(5):
+            user, created = User.objects.get_or_create(username=f"{PREFIX}editor-{n}")
+            if created:
+                user.set_unusable_password()
+                user.save()
+            users.append(user)
+        return users
+
+    def reference(self, model, label, extra=None):
+        objects = []
+        for n in range(30):
+            obj, _ = model.objects.get_or_create(
+                slug=f"{PREFIX}{model._meta.model_name}-{n}",
+                defaults={"name": f"{label} {n}", **(extra or {})},
+            )
+            objects.append(obj)
+        return objects
