@@ -11,6 +11,7 @@ staff_patterns = [
     path("pledges/<int:pk>/update/", staff.record_update, name="record_update"),
     path("pledges/<int:pk>/history/", staff.history, name="history"),
     path("pledges/<int:pk>/row/", staff.pledge_row, name="pledge_row"),
+    path("pledges/<slug:slug>/", staff.pledge_by_slug, name="pledge_by_slug"),
 ]
 
 urlpatterns = [

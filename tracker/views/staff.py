@@ -1,10 +1,239 @@
-"""The staff workspace: editors log progress on pledges."""
+"""The staff workspace: editors log progress on pledges.
 
-from django.http import HttpResponse
+One URL renders both the full page and its partial: htmx requests get the fragment
+(`template#partial`), everything else (including htmx history restores) the whole page.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from tracker.forms import EvidenceFormSet, StatusUpdateForm, WorklistFilterForm
+from tracker.models import Pledge, StaleVersion
+
+PER_PAGE = 50
+HISTORY_PER_PAGE = 10
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse("Not built yet.", status=501)
+def staff_view(permission):
+    """Login required (anonymous: to the login page), then `permission` (else 403).
+
+    Pages are per-user and change with every update, so they are never cached, and
+    since one URL answers htmx with a fragment and browsers with a page, they vary on it.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                if request.htmx:
+                    # A redirect would be followed by the XHR and the login page swapped
+                    # into the table: send the whole window there instead.
+                    back = request.htmx.current_url_abs_path or reverse("staff:worklist")
+                    return HttpResponseClientRedirect(redirect_to_login(back).url)
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            response = view(request, *args, **kwargs)
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+
+        return never_cache(wrapper)
+
+    return decorator
 
 
-worklist = pledge_detail = record_update = history = pledge_row = _todo
+def _fragment(request):
+    """True when the request wants a fragment rather than the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _worklist_pledges():
+    """The one queryset behind every worklist row: a fixed number of queries per page."""
+    return (
+        Pledge.objects.with_overdue()
+        .select_related("statement", "latest_update__author")
+        .prefetch_related("counterparts")
+    )
+
+
+def _get_pledge_for_staff(pk):
+    return get_object_or_404(_worklist_pledges(), pk=pk)
+
+
+def _return_url(request):
+    """Where the browser is: the worklist view (with its filters) that a fragment lives in."""
+    return request.htmx.current_url_abs_path or reverse("staff:worklist")
+
+
+def _safe_next(request, default):
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+@require_GET
+@staff_view("tracker.view_pledge")
+def worklist(request):
+    filters = WorklistFilterForm(request.GET)
+    pledges = filters.filter(_worklist_pledges())
+    page = Paginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
+    template = "staff/worklist.html"
+    if _fragment(request):
+        template += "#results"
+    context = {"filters": filters, "page_obj": page, "return_url": request.get_full_path()}
+    return render(request, template, context)
+
+
+@require_GET
+@staff_view("tracker.view_pledge")
+def pledge_row(request, pk):
+    """One worklist row: what Cancel (or Esc) puts back in place of the inline form."""
+    if not _fragment(request):
+        return redirect("staff:pledge_detail", pk=pk)
+    context = {
+        "pledge": _get_pledge_for_staff(pk),
+        "focus_update": True,
+        "return_url": _return_url(request),
+    }
+    return render(request, "staff/worklist.html#pledge-row", context)
+
+
+@require_GET
+@staff_view("tracker.view_pledge")
+def pledge_detail(request, pk):
+    return _pledge_page(request, _get_pledge_for_staff(pk))
+
+
+@require_GET
+@staff_view("tracker.view_pledge")
+def pledge_by_slug(request, slug):
+    pledge = get_object_or_404(Pledge, slug=slug)
+    return redirect("staff:pledge_detail", pk=pledge.pk)
+
+
+@require_GET
+@staff_view("tracker.view_pledge")
+def history(request, pk):
+    """A page of a pledge's history: "load more" appends it; without htmx, the whole page."""
+    pledge = _get_pledge_for_staff(pk)
+    if _fragment(request):
+        context = {"pledge": pledge, "updates": _history_page(request, pledge)}
+        return render(request, "staff/pledge_detail.html#history-page", context)
+    return _pledge_page(request, pledge)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("tracker.add_statusupdate")
+def record_update(request, pk):
+    pledge = _get_pledge_for_staff(pk)
+    prefix = f"p{pledge.pk}"
+    if request.method == "GET":
+        form = StatusUpdateForm(pledge=pledge, prefix=prefix)
+        evidence = EvidenceFormSet(prefix=f"{prefix}-evidence")
+        return _update_response(request, pledge, form, evidence)
+
+    form = StatusUpdateForm(request.POST, pledge=pledge, prefix=prefix)
+    evidence = EvidenceFormSet(request.POST, prefix=f"{prefix}-evidence")
+    if not (form.is_valid() and evidence.is_valid()):
+        return _update_response(request, pledge, form, evidence, status=422)
+    try:
+        update = pledge.record_update(
+            status=form.cleaned_data["status"],
+            as_of=form.cleaned_data["as_of"],
+            public_note=form.cleaned_data["public_note"],
+            internal_note=form.cleaned_data["internal_note"],
+            evidence=evidence.links(),
+            author=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except StaleVersion as stale:
+        return _conflict_response(request, stale.pledge, prefix)
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return _update_response(request, pledge, form, evidence, status=422)
+
+    as_of = date_format(update.as_of, "j M Y")
+    notice = f"Saved: “{pledge}” is now {update.get_status_display()} as of {as_of}."
+    if not _fragment(request):
+        messages.success(request, notice)
+        return redirect(_safe_next(request, reverse("staff:pledge_detail", args=[pledge.pk])))
+    context = {
+        "pledge": _get_pledge_for_staff(pk), "notice": notice, "just_updated": True,
+        "return_url": _return_url(request),
+    }
+    return render(request, "staff/worklist.html#pledge-row", context)
+
+
+def _conflict_response(request, pledge, prefix):
+    """Another update landed: refuse, show it, and keep the editor's text for a deliberate retry."""
+    pledge = _get_pledge_for_staff(pledge.pk)
+    data = request.POST.copy()
+    data[f"{prefix}-version"] = pledge.version
+    form = StatusUpdateForm(data, pledge=pledge, prefix=prefix)
+    evidence = EvidenceFormSet(data, prefix=f"{prefix}-evidence")
+    newer = pledge.latest_update
+    return _update_response(
+        request, pledge, form, evidence, status=409, conflict=newer,
+        missed=pledge.version - int(request.POST.get(f"{prefix}-version", 0) or 0),
+    )
+
+
+NOTICES = {
+    409: ("warning", "Not saved: someone else updated “{pledge}” first. Your text is kept."),
+    422: ("error", "Not saved: please fix the marked fields in “{pledge}”. Your text is kept."),
+}
+
+
+def _update_response(request, pledge, form, evidence, status=200, **extra):
+    """The update form: inline in its worklist row for htmx, on the pledge page otherwise."""
+    context = {
+        "pledge": pledge, "form": form, "evidence": evidence,
+        "next": _safe_next(request, ""), **extra,
+    }
+    if not _fragment(request):
+        return _pledge_page(request, pledge, status=status, **context)
+    if status in NOTICES:
+        level, text = NOTICES[status]
+        context.update(notice_level=level, notice=text.format(pledge=pledge))
+    else:
+        form.fields["status"].widget.attrs["data-focus"] = ""
+    context["return_url"] = _return_url(request)
+    return render(request, "staff/worklist.html#pledge-row", context, status=status)
+
+
+def _history_page(request, pledge):
+    updates = pledge.updates.select_related("author", "source_statement").prefetch_related(
+        "evidence"
+    )
+    return Paginator(updates, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _pledge_page(request, pledge, status=200, **context):
+    """The staff pledge page: everything about the pledge, the update form, the full history."""
+    if "form" not in context and request.user.has_perm("tracker.add_statusupdate"):
+        prefix = f"p{pledge.pk}"
+        context["form"] = StatusUpdateForm(pledge=pledge, prefix=prefix)
+        context["evidence"] = EvidenceFormSet(prefix=f"{prefix}-evidence")
+        context["next"] = _safe_next(request, "")
+    context.update(
+        pledge=pledge,
+        updates=_history_page(request, pledge),
+        topics=pledge.topics.all(),
+    )
+    return render(request, "staff/pledge_detail.html", context, status=status)
+

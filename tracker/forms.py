@@ -1,0 +1,215 @@
+"""Staff forms: the worklist filters and the status update with its evidence links.
+
+Forms only validate. The state change is Pledge.record_update().
+"""
+
+from django import forms
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from tracker.models import Counterpart, Statement, Status, Topic
+
+SORTS = {
+    "statement": ("Statement date, newest first", [F("statement__date").desc(nulls_last=True)]),
+    "target": ("Target date, soonest first", [F("target_deadline").asc(nulls_last=True)]),
+    "updated": (
+        "Last update, oldest first",
+        [F("latest_update__created_at").asc(nulls_first=True)],
+    ),
+    "-updated": (
+        "Last update, newest first",
+        [F("latest_update__created_at").desc(nulls_last=True)],
+    ),
+    "status": (
+        "Status",
+        [
+            Case(
+                *(When(status=value, then=Value(i)) for i, value in enumerate(Status.values)),
+                output_field=IntegerField(),
+            )
+        ],
+    ),
+    "title": ("Title", ["title"]),
+}
+DEFAULT_SORT = "statement"
+RECENT_STATEMENTS = 50
+
+
+class WorklistFilterForm(forms.Form):
+    """The worklist's filters. Every field is optional; an invalid value is ignored and shown."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "Title, quote or description"}),
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Status.choices], required=False
+    )
+    counterpart = forms.ModelChoiceField(
+        queryset=Counterpart.objects.all(), to_field_name="slug", required=False,
+        empty_label="Any counterpart",
+    )
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.all(), to_field_name="slug", required=False,
+        empty_label="Any topic",
+    )
+    statement = forms.ChoiceField(
+        required=False,
+        help_text=f"The {RECENT_STATEMENTS} most recent, or any other by its link "
+        "from a staff pledge page.",
+    )
+    overdue = forms.BooleanField(label="Overdue", required=False)
+    quiet = forms.BooleanField(
+        label=f"No update in {settings.TRACKER_QUIET_DAYS} days",
+        required=False,
+        help_text=f"Open pledges with nothing recorded in the last {settings.TRACKER_QUIET_DAYS} "
+        "days (or never, if tracked for longer than that).",
+    )
+    unrated = forms.BooleanField(label="Not yet rated", required=False)
+    sort = forms.ChoiceField(
+        choices=[(key, label) for key, (label, _) in SORTS.items()], required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        # 2,000 statements make a heavy <select>: offer the most recent, plus the chosen one.
+        recent = list(Statement.objects.values_list("slug", "title")[:RECENT_STATEMENTS])
+        chosen = self.data.get("statement") if self.is_bound else None
+        if chosen and chosen not in {slug for slug, _ in recent}:
+            recent += list(Statement.objects.filter(slug=chosen).values_list("slug", "title"))
+        self.fields["statement"].choices = [("", "Any statement"), *recent]
+
+    def filter(self, pledges, today=None):
+        """Apply the valid filters and the sort to a pledge queryset."""
+        today = today or timezone.localdate()
+        self.is_valid()  # an invalid field drops out of cleaned_data: that filter is ignored
+        data = self.cleaned_data
+        pledges = pledges.search(data.get("q"))
+        if data.get("status"):
+            pledges = pledges.filter(status=data["status"])
+        if data.get("counterpart"):
+            pledges = pledges.filter(counterparts=data["counterpart"])
+        if data.get("topic"):
+            pledges = pledges.filter(topics=data["topic"])
+        if data.get("statement"):
+            pledges = pledges.filter(statement__slug=data["statement"])
+        if data.get("overdue"):
+            pledges = pledges.overdue(today)
+        if data.get("quiet"):
+            pledges = quiet(pledges)
+        if data.get("unrated"):
+            pledges = pledges.filter(status=Status.NOT_YET_RATED)
+        order = SORTS[data.get("sort") or DEFAULT_SORT][1]
+        return pledges.order_by(*order, "pk")
+
+
+def quiet(pledges, now=None):
+    """Open pledges with no update recorded in TRACKER_QUIET_DAYS (or never, if older than that)."""
+    since = (now or timezone.now()) - timezone.timedelta(days=settings.TRACKER_QUIET_DAYS)
+    return pledges.open().filter(
+        Q(latest_update__created_at__lt=since)
+        | Q(latest_update__isnull=True, created_at__lt=since)
+    )
+
+
+class WebURLField(forms.URLField):
+    default_error_messages = {"invalid": "Enter a web address starting with http:// or https://."}
+    default_validators = [
+        URLValidator(
+            schemes=["http", "https"],
+            message="Only web links are accepted: the address must start with http:// or https://.",
+        )
+    ]
+
+
+class EvidenceForm(forms.Form):
+    url = WebURLField(label="Link", max_length=1000, assume_scheme="https")
+    title = forms.CharField(label="Title", max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No maxlength: the browser would silently cut pasted text; the server says
+        # what is too long and keeps every character.
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
+        self.fields["url"].widget.attrs["placeholder"] = "https://"
+
+    def clean(self):
+        data = super().clean()
+        # Say which half is missing rather than "This field is required." twice.
+        if "url" in self.errors and not self.data.get(self.add_prefix("url"), "").strip():
+            self.errors["url"] = self.error_class(["Add the link for this title, or clear it."])
+        if "title" in self.errors and not self.data.get(self.add_prefix("title"), "").strip():
+            self.errors["title"] = self.error_class(["Give this link a title."])
+        return data
+
+
+class BaseEvidenceFormSet(forms.BaseFormSet):
+    def links(self):
+        """The (url, title) pairs to record, in the order given."""
+        return [
+            (form.cleaned_data["url"], form.cleaned_data["title"])
+            for form in self.forms
+            if form.has_changed() and form.cleaned_data
+        ]
+
+
+EvidenceFormSet = forms.formset_factory(
+    EvidenceForm, formset=BaseEvidenceFormSet, extra=3, max_num=20, validate_max=True
+)
+
+
+class StatusUpdateForm(forms.Form):
+    """A new step in a pledge's history. `version` is the pledge's version the form was based on."""
+
+    status = forms.ChoiceField(label="New status", choices=Status.choices)
+    as_of = forms.DateField(
+        label="As of",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="When the reported event happened. Not in the future.",
+    )
+    public_note = forms.CharField(
+        label="Public note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Published with the update. Required when the status changes.",
+    )
+    internal_note = forms.CharField(
+        label="Internal note (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Staff only, never published.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, pledge, **kwargs):
+        self.pledge = pledge
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault(
+            "initial",
+            {"status": pledge.status, "as_of": timezone.localdate(), "version": pledge.version},
+        )
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["as_of"].widget.attrs["max"] = today.isoformat()
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of > timezone.localdate():
+            raise forms.ValidationError("The as-of date cannot be in the future.")
+        return as_of
+
+    def clean(self):
+        data = super().clean()
+        status = data.get("status")
+        if status and status != self.pledge.status and not data.get("public_note", "").strip():
+            self.add_error(
+                "public_note",
+                f"The status changes from “{self.pledge.get_status_display()}”: "
+                "explain why in a public note.",
+            )
+        return data
