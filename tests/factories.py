@@ -60,8 +60,9 @@ class StatementFactory(factory.django.DjangoModelFactory):
     date = datetime.date(2025, 9, 1)
     date_precision = models.DatePrecision.DAY
     text = factory.Sequence(
-        lambda n: f"Opening words {n}.\n\nWe will build bridge number {n} by next year.\n\n"
-        "Thank you."
+        lambda n: (
+            f"Opening words {n}.\n\nWe will build bridge number {n} by next year.\n\nThank you."
+        )
     )
     is_published = True
 

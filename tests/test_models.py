@@ -77,7 +77,9 @@ def test_record_update_writes_history_and_current_status(editor):
     assert update.previous_status == Status.NOT_YET_RATED
     assert update.internal_note == "Source is a phone call."
     assert update.public_note == "Talks opened."
-    assert [(e.url, e.title) for e in update.evidence.all()] == [("https://example.org/a", "Readout")]
+    assert [(e.url, e.title) for e in update.evidence.all()] == [
+        ("https://example.org/a", "Readout")
+    ]
 
 
 def test_status_follows_the_latest_update(editor):
@@ -102,8 +104,10 @@ def test_future_as_of_date_is_refused(editor):
     pledge = PledgeFactory()
     with pytest.raises(ValidationError):
         pledge.record_update(
-            status=Status.IN_PROGRESS, as_of=TODAY + datetime.timedelta(days=1),
-            public_note="x", author=editor,
+            status=Status.IN_PROGRESS,
+            as_of=TODAY + datetime.timedelta(days=1),
+            public_note="x",
+            author=editor,
         )
     assert not StatusUpdate.objects.exists()
 
@@ -113,7 +117,10 @@ def test_evidence_must_be_an_http_link(editor, url):
     pledge = PledgeFactory()
     with pytest.raises(ValidationError):
         pledge.record_update(
-            status=Status.IN_PROGRESS, as_of=TODAY, public_note="x", author=editor,
+            status=Status.IN_PROGRESS,
+            as_of=TODAY,
+            public_note="x",
+            author=editor,
             evidence=[(url, "Title")],
         )
     assert not StatusUpdate.objects.exists()
@@ -123,12 +130,18 @@ def test_stale_version_is_refused_and_nothing_is_saved(editor):
     pledge = PledgeFactory()
     seen_by_second_editor = Pledge.objects.get(pk=pledge.pk)
     pledge.record_update(
-        status=Status.IN_PROGRESS, as_of=TODAY, public_note="first", author=editor,
+        status=Status.IN_PROGRESS,
+        as_of=TODAY,
+        public_note="first",
+        author=editor,
         expected_version=0,
     )
     with pytest.raises(StaleVersion) as excinfo:
         seen_by_second_editor.record_update(
-            status=Status.BROKEN, as_of=TODAY, public_note="second", author=editor,
+            status=Status.BROKEN,
+            as_of=TODAY,
+            public_note="second",
+            author=editor,
             evidence=[("https://example.org/b", "B")],
             expected_version=seen_by_second_editor.version,
         )
@@ -155,7 +168,10 @@ def test_record_update_is_one_transaction(editor, monkeypatch):
     monkeypatch.setattr(Evidence.objects, "bulk_create", explode)
     with pytest.raises(RuntimeError):
         pledge.record_update(
-            status=Status.IN_PROGRESS, as_of=TODAY, public_note="x", author=editor,
+            status=Status.IN_PROGRESS,
+            as_of=TODAY,
+            public_note="x",
+            author=editor,
             evidence=[("https://example.org/a", "A")],
         )
     assert not StatusUpdate.objects.exists()

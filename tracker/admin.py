@@ -85,8 +85,16 @@ class StatusUpdateInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["as_of", "status", "previous_status", "public_note", "internal_note", "author",
-              "source_statement", "created_at"]
+    fields = [
+        "as_of",
+        "status",
+        "previous_status",
+        "public_note",
+        "internal_note",
+        "author",
+        "source_statement",
+        "created_at",
+    ]
     readonly_fields = fields
     ordering = ["-created_at", "-pk"]
 
@@ -122,8 +130,11 @@ class StatementAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("issuing_body").annotate(
-            pledge_total=Count("pledges", distinct=True)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("issuing_body")
+            .annotate(pledge_total=Count("pledges", distinct=True))
         )
 
     @admin.display(description="Date", ordering="date")
@@ -151,19 +162,32 @@ class PledgeAdmin(admin.ModelAdmin):
     search_fields = ["title", "quote", "description", "statement__title"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["statement", "counterparts", "topics", "responsible_body"]
-    readonly_fields = ["status", "version", "latest_update", "target_deadline", "created_at",
-                       "updated_at"]
+    readonly_fields = [
+        "status",
+        "version",
+        "latest_update",
+        "target_deadline",
+        "created_at",
+        "updated_at",
+    ]
     actions = [publish, unpublish]
     inlines = [RestatementInline, StatusUpdateInline]
     fieldsets = [
         (None, {"fields": ["statement", "quote", "title", "slug", "description", "is_published"]}),
-        ("Classification", {"fields": ["counterparts", "topics", "responsible_body",
-                                       "specificity"]}),
-        ("Target", {"fields": [("target_date", "target_precision"), "target_note",
-                               "target_deadline"]}),
-        ("Status (recorded in the staff workspace)", {
-            "fields": ["status", "version", "latest_update", "created_at", "updated_at"],
-        }),
+        (
+            "Classification",
+            {"fields": ["counterparts", "topics", "responsible_body", "specificity"]},
+        ),
+        (
+            "Target",
+            {"fields": [("target_date", "target_precision"), "target_note", "target_deadline"]},
+        ),
+        (
+            "Status (recorded in the staff workspace)",
+            {
+                "fields": ["status", "version", "latest_update", "created_at", "updated_at"],
+            },
+        ),
     ]
 
     @admin.display(description="Target", ordering="target_deadline")

@@ -270,7 +270,9 @@ class Statement(SluggedModel):
     class Meta:
         ordering = [F("date").desc(nulls_last=True), "title"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=StatementKind.values), name="statement_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=StatementKind.values), name="statement_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(date_precision__in=DatePrecision.values),
                 name="statement_date_precision_valid",
@@ -314,7 +316,9 @@ class Speaker(models.Model):
     class Meta:
         ordering = ["order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["statement", "person"], name="speaker_once_per_statement")
+            models.UniqueConstraint(
+                fields=["statement", "person"], name="speaker_once_per_statement"
+            )
         ]
 
     def __str__(self):
@@ -363,8 +367,8 @@ class PledgeQuerySet(models.QuerySet):
             )
         match = Q()
         for word in terms.split():
-            match &= Q(title__icontains=word) | Q(quote__icontains=word) | Q(
-                description__icontains=word
+            match &= (
+                Q(title__icontains=word) | Q(quote__icontains=word) | Q(description__icontains=word)
             )
         return self.filter(match)
 
@@ -426,19 +430,27 @@ class Pledge(SluggedModel):
     )
     target_note = models.CharField(max_length=500, blank=True)
     target_deadline = models.DateField(
-        null=True, blank=True, editable=False, db_index=True,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
         help_text="Derived: the last day of the target period.",
     )
-    specificity = models.CharField(
-        max_length=20, choices=Specificity, default=Specificity.CONCRETE
-    )
+    specificity = models.CharField(max_length=20, choices=Specificity, default=Specificity.CONCRETE)
     status = models.CharField(
-        max_length=20, choices=Status, default=Status.NOT_YET_RATED, editable=False,
+        max_length=20,
+        choices=Status,
+        default=Status.NOT_YET_RATED,
+        editable=False,
         db_index=True,
         help_text="Denormalised from the latest status update.",
     )
     latest_update = models.ForeignKey(
-        "StatusUpdate", null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        "StatusUpdate",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     version = models.PositiveIntegerField(
@@ -453,7 +465,9 @@ class Pledge(SluggedModel):
     class Meta:
         ordering = ["statement", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=Status.values), name="pledge_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="pledge_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(specificity__in=Specificity.values), name="pledge_specificity_valid"
             ),
@@ -471,6 +485,10 @@ class Pledge(SluggedModel):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.target_deadline = end_of_period(self.target_date, self.target_precision)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("pledge_detail", args=[self.slug])
 
@@ -483,10 +501,6 @@ class Pledge(SluggedModel):
             errors["target_date"] = "Give a target date, or set the precision to unknown."
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.target_deadline = end_of_period(self.target_date, self.target_precision)
-        super().save(*args, **kwargs)
 
     @property
     def display_target(self):
@@ -537,7 +551,13 @@ class Pledge(SluggedModel):
 
         try:
             update = self._append_update(
-                status, as_of, public_note, internal_note, author, evidence, expected_version,
+                status,
+                as_of,
+                public_note,
+                internal_note,
+                author,
+                evidence,
+                expected_version,
                 source_statement,
             )
         except StaleVersion as stale:
@@ -548,7 +568,14 @@ class Pledge(SluggedModel):
 
     @transaction.atomic
     def _append_update(
-        self, status, as_of, public_note, internal_note, author, evidence, expected_version,
+        self,
+        status,
+        as_of,
+        public_note,
+        internal_note,
+        author,
+        evidence,
+        expected_version,
         source_statement,
     ):
         # Writers queue here: PostgreSQL locks the row, SQLite's IMMEDIATE transactions lock
@@ -583,9 +610,7 @@ class Restatement(models.Model):
     """The same commitment made again in another statement: tracked once, cited each time."""
 
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="restatements")
-    statement = models.ForeignKey(
-        Statement, on_delete=models.PROTECT, related_name="restatements"
-    )
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="restatements")
     quote = models.TextField(help_text="Verbatim: must occur exactly in this statement's text.")
     note = models.TextField(blank=True)
 
@@ -634,7 +659,10 @@ class StatusUpdate(models.Model):
         help_text="A statement in this tracker that reports the progress.",
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="status_updates",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -645,7 +673,9 @@ class StatusUpdate(models.Model):
         ordering = ["-created_at", "-pk"]
         get_latest_by = ["created_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=Status.values), name="update_status_valid")
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="update_status_valid"
+            )
         ]
         indexes = [models.Index(fields=["pledge", "-created_at"])]
 
@@ -668,9 +698,7 @@ class StatusUpdate(models.Model):
 
 class Evidence(models.Model):
     update = models.ForeignKey(StatusUpdate, on_delete=models.CASCADE, related_name="evidence")
-    url = models.URLField(
-        max_length=1000, validators=[URLValidator(schemes=["http", "https"])]
-    )
+    url = models.URLField(max_length=1000, validators=[URLValidator(schemes=["http", "https"])])
     title = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -682,7 +710,6 @@ class Evidence(models.Model):
         return self.title
 
 
-
 class Revision(models.Model):
     """One row that moves on every write to the record.
 
@@ -692,6 +719,9 @@ class Revision(models.Model):
 
     number = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Revision {self.number} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
     @classmethod
     def bump(cls):

@@ -5,8 +5,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from tracker import models
 
 TRACKED = [
-    models.Statement, models.Speaker, models.Pledge, models.Restatement, models.StatusUpdate,
-    models.Evidence, models.Counterpart, models.Topic, models.Body, models.Person,
+    models.Statement,
+    models.Speaker,
+    models.Pledge,
+    models.Restatement,
+    models.StatusUpdate,
+    models.Evidence,
+    models.Counterpart,
+    models.Topic,
+    models.Body,
+    models.Person,
 ]
 
 

@@ -41,9 +41,15 @@ PREFIX = "bulk-"
 
 VERBS = ["expand", "strengthen", "launch", "deepen", "establish", "modernise", "host", "support"]
 OBJECTS = [
-    "supply-chain dialogue", "critical minerals partnership", "AI governance initiative",
-    "defence industry cooperation", "development programme", "energy transition fund",
-    "people-to-people exchange", "cyber defence exercise", "maritime security dialogue",
+    "supply-chain dialogue",
+    "critical minerals partnership",
+    "AI governance initiative",
+    "defence industry cooperation",
+    "development programme",
+    "energy transition fund",
+    "people-to-people exchange",
+    "cyber defence exercise",
+    "maritime security dialogue",
     "climate finance facility",
 ]
 # A plausible path through the statuses, weighted towards the open ones.
@@ -112,7 +118,9 @@ class Command(BaseCommand):
 
     def generate(self, rng, n_statements, per_statement, per_pledge):
         authors = self.authors()
-        counterparts = self.reference(Counterpart, "Synthetic partner", extra={"kind": CounterpartKind.COUNTRY})
+        counterparts = self.reference(
+            Counterpart, "Synthetic partner", extra={"kind": CounterpartKind.COUNTRY}
+        )
         topics = self.reference(Topic, "Synthetic topic")
         first_day = datetime.date(2023, 1, 1)
         today = datetime.date.today()
@@ -147,8 +155,14 @@ class Command(BaseCommand):
                 path = rng.choice(PATHS)
                 count = updates_for(len(pledges), per_pledge)
                 steps = [path[i * len(path) // count] for i in range(count)]
-                precision = rng.choice([DatePrecision.DAY, DatePrecision.MONTH,
-                                        DatePrecision.YEAR, DatePrecision.UNKNOWN])
+                precision = rng.choice(
+                    [
+                        DatePrecision.DAY,
+                        DatePrecision.MONTH,
+                        DatePrecision.YEAR,
+                        DatePrecision.UNKNOWN,
+                    ]
+                )
                 target = None
                 if precision != DatePrecision.UNKNOWN:
                     target = end_of_period(
@@ -220,7 +234,9 @@ class Command(BaseCommand):
     def flush(self, updates, rng, n_updates, n_evidence):
         created = StatusUpdate.objects.bulk_create(updates, batch_size=BATCH)
         evidence = [
-            Evidence(update=u, url=f"https://example.org/synthetic/{u.pk}", title="Synthetic source")
+            Evidence(
+                update=u, url=f"https://example.org/synthetic/{u.pk}", title="Synthetic source"
+            )
             for u in created
             if rng.random() < 0.3
         ]
