@@ -117,13 +117,12 @@ def quiet(pledges, now=None):
 
 
 class WebURLField(forms.URLField):
-    default_error_messages = {"invalid": "Enter a web address starting with http:// or https://."}
-    default_validators = [
-        URLValidator(
-            schemes=["http", "https"],
-            message="Only web links are accepted: the address must start with http:// or https://.",
-        )
-    ]
+    """Only http and https: a javascript: or data: link must never reach a page."""
+
+    default_error_messages = {
+        "invalid": "Enter a web link: the address must start with http:// or https://."
+    }
+    default_validators = [URLValidator(schemes=["http", "https"])]
 
 
 class EvidenceForm(forms.Form):

@@ -201,12 +201,10 @@ NOTICES = {
 
 def _update_response(request, pledge, form, evidence, status=200, **extra):
     """The update form: inline in its worklist row for htmx, on the pledge page otherwise."""
-    context = {
-        "pledge": pledge, "form": form, "evidence": evidence,
-        "next": _safe_next(request, ""), **extra,
-    }
+    context = {"form": form, "evidence": evidence, "next": _safe_next(request, ""), **extra}
     if not _fragment(request):
         return _pledge_page(request, pledge, status=status, **context)
+    context["pledge"] = pledge
     if status in NOTICES:
         level, text = NOTICES[status]
         context.update(notice_level=level, notice=text.format(pledge=pledge))
