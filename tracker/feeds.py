@@ -1,16 +1,94 @@
-"""Atom feeds of status changes."""
+"""Atom feeds of status updates: every public pledge, or those of one counterpart."""
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html, format_html_join, linebreaks
+
+from tracker.models import Counterpart, Pledge, StatusUpdate
+from tracker.views.public import public_view
+
+ITEMS = 50
 
 
 class StatusChangeFeed(Feed):
-    title = "Pledge status changes"
-    link = "/"
+    feed_type = Atom1Feed
+    title = "Korea Pledge Tracker: status updates"
+    subtitle = "Every public update to a pledge's status, with the evidence behind it."
+    author_name = "Korea Pledge Tracker"
+
+    def __call__(self, request, *args, **kwargs):
+        # Conditional GET and Last-Modified from the record's revision, like every public page.
+        return public_view(self._render)(request, *args, **kwargs)
+
+    def _render(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        del response.headers["Last-Modified"]  # set from the revision instead
+        return response
+
+    def link(self):
+        return reverse("home")
+
+    def feed_url(self):
+        return reverse("feed")
+
+    def updates(self):
+        return (
+            StatusUpdate.objects.public()
+            .select_related("pledge")
+            .prefetch_related("evidence")
+            .order_by("-created_at", "-pk")
+        )
 
     def items(self):
-        return []
+        return self.updates()[:ITEMS]
+
+    def item_title(self, update):
+        status = update.get_status_display()
+        if update.status_changed and update.previous_status:
+            return f"{update.pledge.title}: {update.get_previous_status_display()} → {status}"
+        return f"{update.pledge.title}: {status} (update)"
+
+    def item_link(self, update):
+        return f"{update.pledge.get_absolute_url()}#update-{update.pk}"
+
+    def item_description(self, update):
+        """The public note and the evidence links: never the internal note."""
+        evidence = format_html_join(
+            "", '<li><a href="{}">{}</a></li>', ((e.url, e.title) for e in update.evidence.all())
+        )
+        return format_html(
+            "<p>As of {}: {}.</p>{}{}",
+            f"{update.as_of.day} {update.as_of:%B %Y}",
+            update.get_status_display(),
+            linebreaks(update.public_note, autoescape=True),
+            format_html("<p>Evidence:</p><ul>{}</ul>", evidence) if evidence else "",
+        )
+
+    def item_pubdate(self, update):
+        return update.created_at
+
+    def item_updateddate(self, update):
+        return update.created_at
 
 
 class CounterpartFeed(StatusChangeFeed):
     def get_object(self, request, slug):
-        return slug
+        counterpart = get_object_or_404(Counterpart, slug=slug)
+        if not Pledge.objects.public().filter(counterparts=counterpart).exists():
+            raise Http404("No public pledges.")
+        return counterpart
+
+    def title(self, counterpart):
+        return f"Korea Pledge Tracker: status updates on pledges concerning {counterpart.name}"
+
+    def link(self, counterpart):
+        return counterpart.get_absolute_url()
+
+    def feed_url(self, counterpart):
+        return reverse("counterpart_feed", args=[counterpart.slug])
+
+    def items(self, counterpart):
+        return self.updates().filter(pledge__counterparts=counterpart)[:ITEMS]

@@ -1,11 +1,693 @@
-"""Public, read-only pages. Everything here goes through the .public() querysets."""
+"""Public, read-only pages. Everything here goes through the .public() querysets.
 
-from django.http import HttpResponse
+Every view runs a fixed number of queries whatever the size of the record, and answers
+conditional GETs from the record's Revision, so a write shows at once and an unchanged
+page costs one query. A per-view cache keyed on the same revision could sit inside
+`public_view` later without touching the views.
+"""
+
+import csv
+import datetime
+import functools
+import hashlib
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connection
+from django.db.models import Count, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.functional import cached_property
+from django.views.decorators.http import condition, require_safe
+
+from tracker.models import (
+    Counterpart,
+    Person,
+    Pledge,
+    Restatement,
+    Revision,
+    Speaker,
+    Statement,
+    Status,
+    StatusUpdate,
+    Topic,
+)
+
+PER_PAGE = 25
+API_PER_PAGE = 100
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse("Not built yet.", status=501)
+# Conditional GET ------------------------------------------------------------------------
 
 
-home = pledge_list = pledges_csv = pledge_detail = statement_list = statement_detail = _todo
-counterpart_list = counterpart_detail = topic_list = topic_detail = about = pledges_json = _todo
+def _code_version():
+    """A short digest of the templates, static files and code, taken once at start-up.
+
+    It is part of every ETag, so a deploy that changes how pages look invalidates what
+    browsers hold, even if the record itself has not changed. Every worker computes the
+    same digest from the same files.
+    """
+    digest = hashlib.sha256()
+    for folder, pattern in (
+        (settings.BASE_DIR / "templates", "**/*.html"),
+        (settings.BASE_DIR / "tracker", "**/*.py"),
+        (settings.BASE_DIR / "tracker" / "static", "**/*.*"),
+    ):
+        for path in sorted(folder.glob(pattern)):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+CODE_VERSION = _code_version()
+
+
+def _revision(request):
+    """The record's revision, read once per request."""
+    if not hasattr(request, "tracker_revision"):
+        request.tracker_revision = Revision.current()
+    return request.tracker_revision
+
+
+def _is_fragment(request):
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def revision_etag(request, *args, **kwargs):
+    # Overdue depends on today's date, so the day is part of the version too; the page
+    # and its htmx fragment are different representations, so they get different tags.
+    variant = "fragment" if _is_fragment(request) else "page"
+    revision = _revision(request).number
+    return f'"{revision}-{timezone.localdate():%Y%m%d}-{CODE_VERSION}-{variant}"'
+
+
+def revision_last_modified(request, *args, **kwargs):
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+    )
+    return max(_revision(request).changed_at, midnight)
+
+
+def public_view(view):
+    """A public GET view: ETag and Last-Modified from the revision, 304 while unchanged.
+
+    Responses may be stored but are revalidated on every use, so a new status update is
+    visible on the next request; they vary on HX-Request because htmx gets a fragment.
+    """
+    conditional = condition(etag_func=revision_etag, last_modified_func=revision_last_modified)
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = conditional(view)(request, *args, **kwargs)
+        patch_vary_headers(response, ["HX-Request"])
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        return response
+
+    return require_safe(wrapper)
+
+
+# Tallies and the compliance score --------------------------------------------------------
+
+
+@dataclass
+class TallyRow:
+    status: Status
+    count: int
+    share: float  # percent of all pledges in the tally
+    offset: float  # where its segment starts in the stacked bar, in percent
+
+    @property
+    def percent(self):
+        return round(self.share)
+
+
+class Tally:
+    """How many pledges stand at each status, how many are overdue, and their G7 score."""
+
+    def __init__(self, counts, overdue=0):
+        self.counts = {status: counts.get(status.value, 0) for status in Status}
+        self.total = sum(self.counts.values())
+        self.overdue = overdue
+
+    @classmethod
+    def of(cls, pledges):
+        """The tally of a public pledge queryset, in one grouped query."""
+        rows = (
+            pledges.with_overdue()
+            .order_by()
+            .values("status")
+            .annotate(n=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)))
+        )
+        counts, overdue = {}, 0
+        for row in rows:
+            counts[row["status"]] = row["n"]
+            overdue += row["late"]
+        return cls(counts, overdue)
+
+    @cached_property
+    def rows(self):
+        rows, offset = [], 0.0
+        for status, count in self.counts.items():
+            share = 100 * count / self.total if self.total else 0.0
+            rows.append(TallyRow(status, count, share, offset))
+            offset += share
+        return rows
+
+    @cached_property
+    def percent(self):
+        """Whole percentages by status value, for templates: tally.percent.achieved."""
+        return {row.status.value: row.percent for row in self.rows}
+
+    @property
+    def achieved(self):
+        return self.counts[Status.ACHIEVED]
+
+    @property
+    def broken(self):
+        return self.counts[Status.BROKEN]
+
+    @property
+    def rated(self):
+        return self.total - self.counts[Status.NOT_YET_RATED]
+
+    @property
+    def score(self):
+        """Achieved +1; partial, in progress or stalled 0; not started or broken -1;
+        averaged over the rated pledges (not yet rated ones are left out)."""
+        if not self.rated:
+            return None
+        points = sum(
+            n * status.score for status, n in self.counts.items() if status.score is not None
+        )
+        return points / self.rated
+
+    @property
+    def summary_text(self):
+        if not self.total:
+            return "no pledges"
+        return ", ".join(
+            f"{row.count} {row.status.label.lower()} ({row.percent}%)"
+            for row in self.rows
+            if row.count
+        )
+
+
+@dataclass
+class GroupTally:
+    slug: str
+    name: str
+    tally: Tally
+
+
+def tallies_by(relation, pledges):
+    """One grouped query: a Tally for each counterpart (or topic) of the given pledges."""
+    per_status = {f"n_{s.value}": Count("pk", filter=Q(status=s)) for s in Status}
+    rows = (
+        pledges.with_overdue()
+        .filter(**{f"{relation}__isnull": False})
+        .order_by()
+        .values(f"{relation}__slug", f"{relation}__name")
+        .annotate(
+            total=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)), **per_status
+        )
+        .order_by("-total", f"{relation}__name")
+    )
+    return [
+        GroupTally(
+            row[f"{relation}__slug"],
+            row[f"{relation}__name"],
+            Tally({s.value: row[f"n_{s.value}"] for s in Status}, row["late"]),
+        )
+        for row in rows
+    ]
+
+
+# Filters shared by /pledges/ and /api/pledges.json ----------------------------------------
+
+
+class PledgeFilterForm(forms.Form):
+    """The query-string filters. Invalid values are dropped (and named), never a 500."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
+    counterpart = forms.ChoiceField(required=False)
+    topic = forms.ChoiceField(required=False)
+    speaker = forms.ChoiceField(required=False)
+    year = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    statement = forms.SlugField(required=False, max_length=200, widget=forms.HiddenInput)
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+
+    def __init__(self, data):
+        super().__init__(data)
+        public = Pledge.objects.public()
+        self.fields["counterpart"].choices = [("", "Any counterpart")] + [
+            (slug, f"{name} ({n})")
+            for slug, name, n in Counterpart.objects.filter(pledges__in=public)
+            .annotate(n=Count("pledges"))
+            .values_list("slug", "name", "n")
+        ]
+        self.fields["topic"].choices = [("", "Any topic")] + [
+            (slug, f"{name} ({n})")
+            for slug, name, n in Topic.objects.filter(pledges__in=public)
+            .annotate(n=Count("pledges"))
+            .values_list("slug", "name", "n")
+        ]
+        self.fields["speaker"].choices = [("", "Any speaker")] + list(
+            Person.objects.filter(speaker_set__statement__pledges__in=public)
+            .distinct()
+            .values_list("slug", "name")
+        )
+        self.fields["year"].choices = [("", "Any year")] + [
+            (d.year, d.year)
+            for d in Statement.objects.filter(pledges__in=public).dates("date", "year", "DESC")
+        ]
+        self.statement_obj = None
+
+    def clean_statement(self):
+        slug = self.cleaned_data["statement"]
+        if slug:
+            self.statement_obj = Statement.objects.public().filter(slug=slug).first()
+            if self.statement_obj is None:
+                raise forms.ValidationError(f"There is no published statement “{slug}”.")
+        return slug
+
+    @property
+    def filters(self):
+        """The valid filters only: a bad value in one field leaves the others working."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None, False)}
+
+    @property
+    def ignored(self):
+        """A plain-words list of the parameters we had to ignore."""
+        self.is_valid()
+        return [
+            f"{self.fields[name].label or name.capitalize()}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        ]
+
+    def apply(self, pledges):
+        f = self.filters
+        if "q" in f:
+            pledges = pledges.search(f["q"])
+        if "status" in f:
+            pledges = pledges.filter(status=f["status"])
+        if "counterpart" in f:
+            pledges = pledges.filter(counterparts__slug=f["counterpart"])
+        if "topic" in f:
+            pledges = pledges.filter(topics__slug=f["topic"])
+        if "speaker" in f:
+            pledges = pledges.filter(statement__speaker_set__person__slug=f["speaker"])
+        if "year" in f:
+            pledges = pledges.filter(statement__date__year=f["year"])
+        if "statement" in f:
+            restated = Restatement.objects.filter(
+                statement__in=Statement.objects.public().filter(slug=f["statement"])
+            ).values("pledge")
+            pledges = pledges.filter(
+                Q(statement__slug=f["statement"]) | Q(pk__in=restated)
+            )
+        if "overdue" in f:
+            pledges = pledges.overdue()
+        return pledges
+
+
+def _pledge_rows():
+    """Public pledges with what a list row shows, in a fixed number of queries."""
+    return (
+        Pledge.objects.public()
+        .with_overdue()
+        .select_related("statement", "latest_update")
+        .prefetch_related("counterparts", "topics")
+    )
+
+
+# Pages ----------------------------------------------------------------------------------
+
+
+@public_view
+def home(request):
+    public = Pledge.objects.public()
+    recent = (
+        public.with_overdue()
+        .filter(latest_update__isnull=False)
+        .select_related("latest_update", "statement")
+        .order_by("-latest_update__created_at", "-pk")[:8]
+    )
+    overdue = public.overdue().select_related("statement").order_by("target_deadline", "pk")[:5]
+    return render(
+        request,
+        "public/home.html",
+        {
+            "tally": Tally.of(public),
+            "recent": recent,
+            "overdue": overdue,
+            "by_counterpart": tallies_by("counterparts", public)[:12],
+        },
+    )
+
+
+@public_view
+def pledge_list(request):
+    form = PledgeFilterForm(request.GET)
+    pledges = form.apply(_pledge_rows())
+    page = Paginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
+    template = "public/pledge_list.html"
+    if _is_fragment(request):
+        template += "#results"
+    return render(request, template, {"form": form, "page": page, "htmx_pages": True})
+
+
+@public_view
+def pledge_detail(request, slug):
+    pledge = get_object_or_404(
+        Pledge.objects.public()
+        .with_overdue()
+        .select_related("statement__issuing_body", "responsible_body")
+        .prefetch_related(
+            "counterparts",
+            "topics",
+            Prefetch("statement__speaker_set", queryset=Speaker.objects.select_related("person")),
+            Prefetch(
+                "updates",
+                queryset=StatusUpdate.objects.public().prefetch_related(
+                    "evidence",
+                    Prefetch("source_statement", queryset=Statement.objects.public()),
+                ),
+            ),
+            Prefetch(
+                "restatements",
+                queryset=Restatement.objects.filter(
+                    statement__in=Statement.objects.public()
+                ).select_related("statement"),
+            ),
+        ),
+        slug=slug,
+    )
+    return render(
+        request,
+        "public/pledge_detail.html",
+        {"pledge": pledge, "page_url": request.build_absolute_uri(pledge.get_absolute_url())},
+    )
+
+
+@public_view
+def statement_list(request):
+    statements = (
+        Statement.objects.public()
+        .select_related("issuing_body")
+        .prefetch_related(
+            Prefetch("speaker_set", queryset=Speaker.objects.select_related("person"))
+        )
+        .annotate(
+            n_pledges=Count("pledges", filter=Q(pledges__in=Pledge.objects.public()))
+        )
+        .order_by(*Statement._meta.ordering, "pk")  # grouped queries drop Meta.ordering
+    )
+    page = Paginator(statements, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "public/statement_list.html", {"page": page})
+
+
+@public_view
+def statement_detail(request, slug):
+    statement = get_object_or_404(
+        Statement.objects.public()
+        .select_related("issuing_body")
+        .prefetch_related(
+            Prefetch("speaker_set", queryset=Speaker.objects.select_related("person")),
+            Prefetch(
+                "pledges",
+                queryset=Pledge.objects.public().with_overdue(),
+                to_attr="public_pledges",
+            ),
+            Prefetch(
+                "restatements",
+                queryset=Restatement.objects.filter(
+                    pledge__in=Pledge.objects.public()
+                ).select_related("pledge__statement"),
+                to_attr="public_restatements",
+            ),
+        ),
+        slug=slug,
+    )
+    for restatement in statement.public_restatements:
+        restatement.pledge.is_overdue = restatement.pledge.is_overdue_on()
+    marks = [(p, p.quote) for p in statement.public_pledges] + [
+        (r.pledge, r.quote) for r in statement.public_restatements
+    ]
+    return render(
+        request, "public/statement_detail.html", {"statement": statement, "marks": marks}
+    )
+
+
+@public_view
+def counterpart_list(request):
+    groups = tallies_by("counterparts", Pledge.objects.public())
+    return render(request, "public/counterpart_list.html", {"groups": groups})
+
+
+@public_view
+def topic_list(request):
+    groups = tallies_by("topics", Pledge.objects.public())
+    return render(request, "public/topic_list.html", {"groups": groups})
+
+
+def _group_page(request, obj, relation, context):
+    """A counterpart's or topic's page: how its pledges stand, then the pledges."""
+    tally = Tally.of(Pledge.objects.public().filter(**{relation: obj}))
+    if not tally.total:
+        raise Http404("No public pledges.")  # nothing public about it: as if it did not exist
+    pledges = _pledge_rows().filter(**{relation: obj})
+    page = Paginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
+    context = {"object": obj, "tally": tally, "page": page, **context}
+    return render(request, "public/group_detail.html", context)
+
+
+@public_view
+def counterpart_detail(request, slug):
+    counterpart = get_object_or_404(Counterpart, slug=slug)
+    return _group_page(
+        request,
+        counterpart,
+        "counterparts",
+        {
+            "kind": "counterpart",
+            "list_url": reverse("counterpart_list"),
+            "list_label": "Counterparts",
+            "filter_param": f"counterpart={slug}",
+            "feed_url": reverse("counterpart_feed", args=[slug]),
+        },
+    )
+
+
+@public_view
+def topic_detail(request, slug):
+    topic = get_object_or_404(Topic, slug=slug)
+    return _group_page(
+        request,
+        topic,
+        "topics",
+        {
+            "kind": "topic",
+            "list_url": reverse("topic_list"),
+            "list_label": "Topics",
+            "filter_param": f"topic={slug}",
+        },
+    )
+
+
+@public_view
+def about(request):
+    statuses = [
+        {"status": s, "open": s.is_open, "score": s.score, "description": s.description}
+        for s in Status
+    ]
+    context = {
+        "statuses": statuses,
+        "fields": API_FIELDS,
+        "csv_columns": CSV_HEADER,
+        "contact_email": getattr(settings, "TRACKER_CONTACT_EMAIL", ""),
+    }
+    return render(request, "public/about.html", context)
+
+
+# Data out -------------------------------------------------------------------------------
+
+API_FIELDS = [
+    ("slug", "string", "Permanent identifier; the pledge page is /pledges/<slug>/."),
+    ("url", "string", "The pledge's public page."),
+    ("title", "string", "A short title in plain words (ours, not the speaker's)."),
+    ("status", "string", "Current status code: " + ", ".join(Status.values) + "."),
+    ("status_label", "string", "The status in words."),
+    ("overdue", "boolean", "Open status and the target period has ended."),
+    ("score", "number or null", "G7 compliance score of the status: 1, 0, −1; null if not rated."),
+    ("quote", "string", "The pledge, verbatim, as it appears in the statement."),
+    ("description", "string", "Our plain-words summary, may be empty."),
+    ("specificity", "string", "concrete (checkable) or aspirational."),
+    ("target", "object", "date (ISO, or null), precision (day, month, year, unknown), deadline "
+     "(last day of the target period, or null), display (as shown on the site), note."),
+    ("statement", "object", "The statement it was first made in: slug, title, url, date, "
+     "date_precision, display_date, date_note."),
+    ("counterparts", "array", "Countries and organisations it concerns: slug, name."),
+    ("topics", "array", "Topics: slug, name."),
+    ("responsible_body", "string or null", "The government body responsible for it."),
+    ("last_update", "object or null", "The latest public status update: status, as_of (ISO "
+     "date), note."),
+]
+
+
+def _iso(date):
+    return date.isoformat() if date else None
+
+
+def pledge_as_json(pledge, request):
+    statement = pledge.statement
+    update = pledge.latest_update
+    return {
+        "slug": pledge.slug,
+        "url": request.build_absolute_uri(pledge.get_absolute_url()),
+        "title": pledge.title,
+        "status": pledge.status,
+        "status_label": pledge.get_status_display(),
+        "overdue": pledge.is_overdue,
+        "score": pledge.status_enum.score,
+        "quote": pledge.quote,
+        "description": pledge.description,
+        "specificity": pledge.specificity,
+        "target": {
+            "date": _iso(pledge.target_date),
+            "precision": pledge.target_precision,
+            "deadline": _iso(pledge.target_deadline),
+            "display": pledge.display_target,
+            "note": pledge.target_note,
+        },
+        "statement": {
+            "slug": statement.slug,
+            "title": statement.title,
+            "url": request.build_absolute_uri(statement.get_absolute_url()),
+            "date": _iso(statement.date),
+            "date_precision": statement.date_precision,
+            "display_date": statement.display_date,
+            "date_note": statement.date_note,
+        },
+        "counterparts": [{"slug": c.slug, "name": c.name} for c in pledge.counterparts.all()],
+        "topics": [{"slug": t.slug, "name": t.name} for t in pledge.topics.all()],
+        "responsible_body": pledge.responsible_body.name if pledge.responsible_body else None,
+        "last_update": update
+        and {"status": update.status, "as_of": _iso(update.as_of), "note": update.public_note},
+    }
+
+
+@public_view
+def pledges_json(request):
+    form = PledgeFilterForm(request.GET)
+    if form.ignored:
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    pledges = form.apply(_pledge_rows().select_related("responsible_body"))
+    paginator = Paginator(pledges, API_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except (PageNotAnInteger, EmptyPage) as error:
+        return JsonResponse({"errors": {"page": [{"message": str(error)}]}}, status=400)
+
+    def link(number):
+        params = request.GET.copy()
+        params["page"] = number
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "next": link(page.next_page_number()) if page.has_next() else None,
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "results": [pledge_as_json(p, request) for p in page],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+CSV_HEADER = [
+    "slug", "title", "status", "status_label", "overdue", "target_date", "target_precision",
+    "target_display", "statement_title", "statement_date", "statement_date_precision",
+    "statement_url", "counterparts", "topics", "responsible_body", "specificity", "quote",
+    "last_update", "url",
+]
+
+
+def _spreadsheet_safe(value):
+    """Defuse CSV formula injection: a cell starting with = + - @ (or a control) is text."""
+    value = "" if value is None else str(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _joined_names(relation):
+    """'; '-joined names of a pledge's counterparts or topics, as a subquery."""
+    through = getattr(Pledge, relation).through
+    target = {"counterparts": "counterpart", "topics": "topic"}[relation]
+    order = {}
+    if connection.features.supports_aggregate_order_by_clause:
+        order = {"order_by": f"{target}__name"}
+    names = StringAgg(f"{target}__name", Value("; "), **order)
+    return Subquery(
+        through.objects.filter(pledge=OuterRef("pk"))
+        .order_by()
+        .values("pledge")
+        .annotate(names=names)
+        .values("names")
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@public_view
+def pledges_csv(request):
+    """Every public pledge, one row each: UTF-8 with a BOM so spreadsheets read it right.
+
+    One query, streamed through a cursor, so memory stays flat however many pledges.
+    """
+    pledges = (
+        Pledge.objects.public()
+        .with_overdue()
+        .select_related("statement", "responsible_body", "latest_update")
+        .annotate(
+            counterpart_names=_joined_names("counterparts"), topic_names=_joined_names("topics")
+        )
+        .order_by("pk")
+    )
+    base = request.build_absolute_uri("/")[:-1]
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow(CSV_HEADER)
+        for p in pledges.iterator(chunk_size=2000):
+            s = p.statement
+            yield writer.writerow(
+                _spreadsheet_safe(v)
+                for v in [
+                    p.slug, p.title, p.status, p.get_status_display(),
+                    "yes" if p.is_overdue else "no", _iso(p.target_date), p.target_precision,
+                    p.display_target, s.title, _iso(s.date), s.date_precision,
+                    base + s.get_absolute_url(), p.counterpart_names, p.topic_names,
+                    p.responsible_body.name if p.responsible_body else "", p.specificity,
+                    p.quote, _iso(p.latest_update.as_of) if p.latest_update else "",
+                    base + p.get_absolute_url(),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="pledges.csv"'
+    return response

@@ -1,0 +1,24 @@
+/* Public pages: small enhancements on top of htmx. Everything works without this file. */
+(function () {
+  "use strict";
+
+  // Keep shared URLs short: drop empty filters from the query string htmx builds and pushes.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (name) {
+      if (params[name] === "" || (Array.isArray(params[name]) && params[name].join("") === "")) {
+        delete params[name];
+      }
+    });
+  });
+
+  // Announce the new result count to screen readers after the list is swapped in.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var results = document.getElementById("results");
+    var status = document.getElementById("results-status");
+    if (!results || !status || !results.contains(event.detail.elt) && event.detail.elt !== results) return;
+    var count = results.querySelector("[data-results-count]");
+    if (count) status.textContent = count.textContent.replace(/\s+/g, " ").trim();
+  });
+})();
