@@ -1,0 +1,104 @@
+"""Error pages, the database-unavailable page, and a health check for load balancers.
+
+No page here shows a traceback or a setting: the details go to the log (django.request),
+the reader gets a short page in the site's look. The 500 and 503 pages render without
+the request's context processors (no session, no user, no messages), so they render
+even when the database is down.
+"""
+
+import logging
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+# The last resort, if even the templates fail (a missing static manifest entry, say).
+_FALLBACK = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    "<title>{title} · Korea Pledge Tracker</title></head>"
+    "<body><h1>{title}</h1><p>{message}</p></body></html>"
+)
+
+
+def bad_request(request, exception):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """handler500: a 503 if the database is unreachable, otherwise a plain 500.
+
+    Django calls this while it is still handling the exception, so sys.exception()
+    is the error a view, a middleware or the session raised.
+    """
+    if database_unavailable(sys.exception()):
+        response = _render_without_request(
+            "503.html",
+            503,
+            "Temporarily unavailable",
+            "The site is briefly unavailable. Please try again in a minute.",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    else:
+        response = _render_without_request(
+            "500.html",
+            500,
+            "Something went wrong",
+            "An error on our side stopped this page. It has been logged.",
+        )
+    add_never_cache_headers(response)
+    return response
+
+
+def database_unavailable(exc):
+    """True if exc (or an error it was raised from) means the database cannot be reached.
+
+    OperationalError covers a refused or dropped connection, a server shutting down, too
+    many connections, and SQLite's "database is locked": all passing, all worth a retry.
+    InterfaceError is a connection that was already closed under us.
+    """
+    while exc is not None:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def _render_without_request(template_name, status, title, message):
+    try:
+        body = loader.get_template(template_name).render()
+    except Exception:
+        logger.exception("Could not render %s; sending the plain fallback.", template_name)
+        body = _FALLBACK.format(title=title, message=message)
+    return HttpResponse(body, status=status)
+
+
+@require_safe
+def healthz(request):
+    """For load balancers and uptime checks: 200 "ok" if the database answers, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.warning("Health check: the database is unavailable.", exc_info=True)
+        response = HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    else:
+        response = HttpResponse("ok\n", content_type="text/plain")
+    add_never_cache_headers(response)
+    return response
