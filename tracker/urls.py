@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
+from django.utils.functional import lazy
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from tracker import errors, feeds
 from tracker.views import public, staff
@@ -33,6 +36,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # Browsers ask for it on pages without a <link rel="icon"> (the admin's, for one).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("tracker/favicon.svg"), permanent=True)),
     path("healthz", errors.healthz, name="healthz"),
 ]
 
