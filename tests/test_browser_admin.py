@@ -5,7 +5,10 @@ import pytest
 from tests.factories import CounterpartFactory, UserFactory
 from tracker.models import Pledge, Statement
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 TEXT = (
     "Thank you for coming.\n\n"
@@ -41,9 +44,7 @@ def test_curator_adds_a_statement_with_a_pledge(page, live_server):
     CounterpartFactory(name="ASEAN", kind="grouping")
     log_in(page, live_server)
     page.goto(f"{live_server.url}/admin/tracker/statement/add/")
-    fill_statement(
-        page, "With ASEAN, we will advance the Korea–ASEAN Solidarity Initiative."
-    )
+    fill_statement(page, "With ASEAN, we will advance the Korea–ASEAN Solidarity Initiative.")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
     pledge = Pledge.objects.get()
@@ -61,5 +62,7 @@ def test_a_misquote_is_shown_on_the_form_and_nothing_is_saved(page, live_server)
     error.wait_for()
     assert "word for word" in error.inner_text()
     # What the curator typed is still there to correct.
-    assert page.input_value("#id_pledges-0-title") == "Advance the Korea–ASEAN Solidarity Initiative"
+    assert (
+        page.input_value("#id_pledges-0-title") == "Advance the Korea–ASEAN Solidarity Initiative"
+    )
     assert not Statement.objects.exists()

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
-from django.utils.functional import lazy
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
 from tracker import errors, feeds
@@ -37,7 +37,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # Browsers ask for it on pages without a <link rel="icon"> (the admin's, for one).
-    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("tracker/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("tracker/favicon.svg"), permanent=True),
+    ),
     path("healthz", errors.healthz, name="healthz"),
 ]
 
