@@ -1,8 +1,17 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty page cache, as a fresh deployment would."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

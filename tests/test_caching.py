@@ -1,0 +1,56 @@
+"""The server-side page cache: repeat visits cost one query, and a write shows at once."""
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import PledgeFactory
+from tracker.models import Status
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_repeat_visit_is_served_from_the_cache(client, django_assert_num_queries):
+    pledge = PledgeFactory(title="Host the APEC summit")
+    first = client.get(pledge.get_absolute_url())
+    assert "Host the APEC summit" in first.content.decode()
+    with django_assert_num_queries(1):  # only the revision, to know the page is current
+        again = client.get(pledge.get_absolute_url())
+    assert again.content == first.content
+
+
+def test_a_new_status_update_is_visible_at_once(client, editor):
+    pledge = PledgeFactory()
+    assert "Talks resumed in Geneva" not in client.get(pledge.get_absolute_url()).content.decode()
+    assert "Talks resumed in Geneva" not in client.get("/").content.decode()
+    pledge.record_update(
+        status=Status.IN_PROGRESS, as_of=timezone.localdate(),
+        public_note="Talks resumed in Geneva.", author=editor,
+    )
+    assert "Talks resumed in Geneva" in client.get(pledge.get_absolute_url()).content.decode()
+    assert "In progress" in client.get("/").content.decode()
+
+
+def test_unpublishing_removes_the_page_at_once(client):
+    pledge = PledgeFactory()
+    assert client.get(pledge.get_absolute_url()).status_code == 200
+    pledge.is_published = False
+    pledge.save()
+    assert client.get(pledge.get_absolute_url()).status_code == 404
+
+
+def test_signed_in_staff_are_not_served_cached_pages(client, editor, django_assert_max_num_queries):
+    pledge = PledgeFactory()
+    client.get(pledge.get_absolute_url())
+    client.force_login(editor)
+    with django_assert_max_num_queries(50) as ctx:
+        client.get(pledge.get_absolute_url())
+    assert len(ctx.captured_queries) > 1
+
+
+def test_the_fragment_and_the_page_are_cached_apart(client):
+    PledgeFactory(title="Open a dialogue")
+    page = client.get("/pledges/")
+    fragment = client.get("/pledges/", headers={"HX-Request": "true"})
+    assert b"<html" in page.content
+    assert b"<html" not in fragment.content
+    assert b"Open a dialogue" in fragment.content
