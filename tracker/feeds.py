@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.safestring import mark_safe
 
 from tracker.models import Counterpart, Pledge, StatusUpdate
 from tracker.views.public import public_view
@@ -63,7 +64,7 @@ class StatusChangeFeed(Feed):
             "<p>As of {}: {}.</p>{}{}",
             f"{update.as_of.day} {update.as_of:%B %Y}",
             update.get_status_display(),
-            linebreaks(update.public_note, autoescape=True),
+            mark_safe(linebreaks(update.public_note, autoescape=True)),  # noqa: S308 - escaped
             format_html("<p>Evidence:</p><ul>{}</ul>", evidence) if evidence else "",
         )
 

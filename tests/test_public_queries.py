@@ -1,0 +1,73 @@
+"""Each public page runs a fixed number of queries, whatever the size of the record."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.public_record import body, build_record
+from tracker.models import Pledge
+
+pytestmark = pytest.mark.django_db
+
+# The most queries each page may run: the revision read, then the page's own queries.
+BUDGETS = {
+    "/": 5,
+    "/pledges/": 9,
+    "/pledges/?q=aid&counterpart=asean&status=achieved&overdue=1": 9,
+    "/pledges/?statement=economic-security-talks": 10,
+    "/pledges/double-aid-to-asean/": 9,
+    "/statements/": 4,
+    "/statements/korea-asean-forum/": 5,
+    "/counterparts/": 2,
+    "/counterparts/asean/": 7,
+    "/topics/": 2,
+    "/topics/development-aid/": 7,
+    "/about/": 1,
+    "/feed/": 3,
+    "/counterparts/asean/feed/": 5,
+    "/pledges.csv": 2,
+    "/api/pledges.json": 9,
+    "/api/pledges.json?counterpart=asean&page=1": 9,
+}
+
+
+def count_queries(client, url, headers=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers or {})
+        assert response.status_code == 200, url
+        body(response)  # a streamed response runs its query while it is read
+    return len(queries)
+
+
+def test_query_counts_do_not_grow_with_the_record(client, django_assert_max_num_queries):
+    build_record()
+    small = {url: count_queries(client, url) for url in BUDGETS}
+    # seed_bulk at its small scale: 20 statements, 200 pledges, ~2,000 updates with evidence.
+    call_command("seed_bulk", scale="S", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Pledge.objects.public().count() > 150
+    large = {url: count_queries(client, url) for url in BUDGETS}
+    assert large == small
+    for url, budget in BUDGETS.items():
+        with django_assert_max_num_queries(budget):
+            body(client.get(url))
+
+
+def test_a_busy_pledge_page_costs_no_more_than_a_quiet_one(client, django_assert_max_num_queries):
+    call_command("seed_bulk", scale="S", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    busy = (
+        Pledge.objects.public()
+        .filter(updates__evidence__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+    assert busy.updates.count() >= 10
+    with django_assert_max_num_queries(BUDGETS["/pledges/double-aid-to-asean/"]):
+        assert busy.title in body(client.get(busy.get_absolute_url()))
+
+
+def test_htmx_fragment_runs_no_more_queries_than_the_page(client):
+    build_record()
+    page = count_queries(client, "/pledges/?counterpart=asean")
+    fragment = count_queries(client, "/pledges/?counterpart=asean", {"HX-Request": "true"})
+    assert fragment <= page
