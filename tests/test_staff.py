@@ -2,8 +2,12 @@
 
 import datetime
 import html
+import threading
+from importlib import import_module
 
 import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -542,6 +546,55 @@ def test_without_htmx_a_stale_form_shows_the_conflict_on_the_pledge_page(editor_
     assert "<html" in page and "Someone else updated this pledge" in page
     assert "Mine" in page and "Theirs" in page
     assert StatusUpdate.objects.count() == 1
+
+
+def ensure_groups():
+    """The groups migration 0002 makes: a transactional test's flush removes them."""
+    for name, codenames in import_module("tracker.migrations.0002_groups").GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_submits_on_postgres_record_exactly_one(transactional_db):
+    """Two editors press Save at the same instant, many times: one wins, one gets 409."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks and real concurrent connections")
+    ensure_groups()
+    pledge = PledgeFactory()
+    clients = []
+    for name in ["editor", "editor2"]:
+        client = Client()
+        client.force_login(UserFactory(username=name, groups=["Editors"]))
+        clients.append(client)
+
+    for round_ in range(8):
+        version = Pledge.objects.get(pk=pledge.pk).version
+        barrier = threading.Barrier(2)
+        statuses = []
+
+        def submit(client, note, version=version, barrier=barrier, statuses=statuses):
+            try:
+                barrier.wait()
+                data = form_data(pledge, version=version, public_note=note)
+                statuses.append(client.post(update_url(pledge), data, **HX).status_code)
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=submit, args=(client, f"round {round_} by {i}"))
+            for i, client in enumerate(clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(statuses) == [200, 409]
+        assert StatusUpdate.objects.filter(pledge=pledge).count() == round_ + 1
+        assert Pledge.objects.get(pk=pledge.pk).version == version + 1
 
 
 # The staff pledge page ---------------------------------------------------------------------

@@ -12,14 +12,14 @@ from django.utils import timezone
 from tracker.models import Counterpart, Statement, Status, Topic
 
 SORTS = {
-    "statement": ("Statement date, newest first", [F("statement__date").desc(nulls_last=True)]),
-    "target": ("Target date, soonest first", [F("target_deadline").asc(nulls_last=True)]),
+    "statement": ("Newest statement first", [F("statement__date").desc(nulls_last=True)]),
+    "target": ("Soonest target first", [F("target_deadline").asc(nulls_last=True)]),
     "updated": (
-        "Last update, oldest first",
+        "Longest without an update",
         [F("latest_update__created_at").asc(nulls_first=True)],
     ),
     "-updated": (
-        "Last update, newest first",
+        "Most recently updated",
         [F("latest_update__created_at").desc(nulls_last=True)],
     ),
     "status": (
@@ -65,12 +65,15 @@ class WorklistFilterForm(forms.Form):
     quiet = forms.BooleanField(
         label=f"No update in {settings.TRACKER_QUIET_DAYS} days",
         required=False,
-        help_text=f"Open pledges with nothing recorded in the last {settings.TRACKER_QUIET_DAYS} "
-        "days (or never, if tracked for longer than that).",
+        help_text="open pledges only; if never updated, counted from when it was added",
     )
     unrated = forms.BooleanField(label="Not yet rated", required=False)
     sort = forms.ChoiceField(
-        choices=[(key, label) for key, (label, _) in SORTS.items()], required=False
+        # The default sort has the empty value, so it stays out of the URL.
+        choices=[
+            ("" if key == DEFAULT_SORT else key, label) for key, (label, _) in SORTS.items()
+        ],
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):

@@ -34,6 +34,20 @@
     }
   });
 
+  /* Keep filter URLs short and readable: leave out the filters that are not set. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.worklist-filters")) return;
+    var data = event.detail.formData;
+    var empty = [];
+    data.forEach(function (value, key) {
+      if (value === "") empty.push(key);
+    });
+    empty.forEach(function (key) {
+      data.delete(key);
+    });
+  });
+
   document.addEventListener("htmx:sendError", function () {
     announce("Could not reach the server. Nothing was saved; your text is still in the form.", "error");
   });
