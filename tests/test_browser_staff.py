@@ -49,9 +49,11 @@ def world(groups):
     return {"consulate": consulate, "hydrogen": hydrogen}
 
 
-def log_in(page, live_server, username="editor", path="/staff/"):
+def log_in(page, live_server, username="editor", path="/staff/", screenshot=False):
     page.goto(live_server.url + path)
     assert "/accounts/login/" in page.url
+    if screenshot:
+        shoot(page, "login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -99,7 +101,7 @@ def test_editor_logs_in_filters_and_records_an_evidenced_update(page, live_serve
     from playwright.sync_api import expect
 
     consulate = world["consulate"]
-    log_in(page, live_server)
+    log_in(page, live_server, screenshot=True)
     expect(page.locator("h1")).to_have_text("Worklist")
     mark_page(page)
     filters = page.locator("form.worklist-filters")

@@ -481,6 +481,7 @@ def test_without_htmx_bad_input_re_renders_the_pledge_page(editor_client, pledge
     assert response.status_code == 422
     page = text(response)
     assert "<html" in page and "The as-of date cannot be in the future." in page
+    assert 'class="message message--error">Not saved: please fix' in page
     assert "Kept note" in page
     assert not StatusUpdate.objects.exists()
 

@@ -202,13 +202,15 @@ NOTICES = {
 def _update_response(request, pledge, form, evidence, status=200, **extra):
     """The update form: inline in its worklist row for htmx, on the pledge page otherwise."""
     context = {"form": form, "evidence": evidence, "next": _safe_next(request, ""), **extra}
-    if not _fragment(request):
-        return _pledge_page(request, pledge, status=status, **context)
-    context["pledge"] = pledge
     if status in NOTICES:
         level, text = NOTICES[status]
         context.update(notice_level=level, notice=text.format(pledge=pledge))
-    else:
+    if not _fragment(request):
+        if status in NOTICES:  # at the top of the page, where a reader without htmx lands
+            messages.add_message(request, getattr(messages, level.upper()), context["notice"])
+        return _pledge_page(request, pledge, status=status, **context)
+    context["pledge"] = pledge
+    if status not in NOTICES:
         form.fields["status"].widget.attrs["data-focus"] = ""
     context["return_url"] = _return_url(request)
     return render(request, "staff/worklist.html#pledge-row", context, status=status)
