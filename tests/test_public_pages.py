@@ -308,6 +308,16 @@ def test_pledge_page_shows_the_timeline_with_evidence(client, record):
     assert "Pledge made" in timeline
 
 
+def test_pledge_page_gives_the_reason_for_its_status_at_the_top(client, record):
+    html = get(client, f"/pledges/{record.aid.slug}/")
+    latest = html[html.index('<div class="latest-update">') : html.index('id="quote-heading"')]
+    assert "Aid to ASEAN doubled, per the ministry’s annual report." in latest
+    assert 'href="https://www.example.org/report"' in latest
+    assert "All 2 updates" in latest
+    html = get(client, f"/pledges/{record.centre.slug}/")
+    assert "Not yet assessed" in html
+
+
 def test_pledge_page_lists_the_statements_that_restate_it(client, record):
     html = get(client, f"/pledges/{record.aid.slug}/")
     restated = html[html.index('id="restated-heading"') :]
