@@ -1,45 +1,68 @@
 """A server-side cache for public pages, keyed on the record's revision.
 
-Every write to the record moves the Revision (tracker.signals), and the key contains it,
-so a write makes every cached page stale at once, in every worker: the next request
-renders afresh. Old entries simply expire. With REDIS_URL the cache is shared by all
-app servers; without it each process keeps its own.
+Every write to the record moves the Revision (tracker.signals). A public page's ETag
+names that revision and everything else the page depends on, and it is also the page's
+cache key, so a write makes every cached page stale at once, in every worker: the next
+request renders afresh, and old entries simply expire. With REDIS_URL the cache is
+shared by all app servers; without it each process keeps its own.
+
+The middleware sits near the top of the stack, so a cached page skips sessions, CSRF,
+authentication and the view itself: one query (the revision) and one cache read.
 """
 
-import functools
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.cache import get_conditional_response
 
 PAGE_CACHE_SECONDS = 600
 
 
-def _anonymous(request):
+def mark_cacheable(response):
+    """Called by public views: this response is the same for every anonymous visitor."""
+    response.cache_publicly = True
+    return response
+
+
+def _anonymous_read(request):
     """Only visitors without a session or pending messages all see the same page."""
     cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and "messages" not in cookies
+    )
 
 
-def cache_on(version_func):
-    """Cache a view's successful GET responses under version_func(request) and the URL."""
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
 
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD") or not _anonymous(request):
-                return view(request, *args, **kwargs)
-            raw = f"{version_func(request)}|{request.get_full_path()}"
-            key = "page:" + hashlib.sha256(raw.encode()).hexdigest()
-            response = cache.get(key)
-            if response is None:
-                response = view(request, *args, **kwargs)
-                if response.status_code == 200 and not response.streaming:
-                    if hasattr(response, "render") and callable(response.render):
-                        response.render()
-                    cache.set(key, response, PAGE_CACHE_SECONDS)
-            return response
+    def __call__(self, request):
+        if not _anonymous_read(request):
+            return self.get_response(request)
+        from tracker.views.public import revision_etag, revision_last_modified
 
-        return wrapper
+        etag = revision_etag(request)
+        raw = f"{etag}|{request.get_full_path()}"
+        key = "page:" + hashlib.sha256(raw.encode()).hexdigest()
+        response = cache.get(key)
+        if response is not None:
+            last_modified = int(revision_last_modified(request).timestamp())
+            return get_conditional_response(
+                request, etag=etag, last_modified=last_modified, response=response
+            ) or response
+        response = self.get_response(request)
+        if (
+            getattr(response, "cache_publicly", False)
+            and response.status_code == 200
+            and not response.streaming
+            and response.get("ETag") == etag
+        ):
+            # One chunk: a feed is written in thousands of small pieces, slow to unpickle.
+            response.content = response.content
+            cache.set(key, response, PAGE_CACHE_SECONDS)
+        return response
 
-    return decorator
+

@@ -2,8 +2,8 @@
 
 Every view runs a fixed number of queries whatever the size of the record, and answers
 conditional GETs from the record's Revision, so a write shows at once and an unchanged
-page costs one query. A server-side cache keyed on the same ETag (tracker.caching) serves
-a changed-but-already-rendered page at the cost of that one query too.
+page costs one query. tracker.caching keeps rendered pages under the same ETag, so a
+page already rendered for this revision costs that one query too.
 """
 
 import csv
@@ -25,7 +25,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.views.decorators.http import condition, require_safe
 
-from tracker.caching import cache_on
+from tracker.caching import mark_cacheable
 from tracker.models import (
     Counterpart,
     Person,
@@ -102,15 +102,13 @@ def public_view(view):
     visible on the next request; they vary on HX-Request because htmx gets a fragment.
     """
     conditional = condition(etag_func=revision_etag, last_modified_func=revision_last_modified)
-    # The ETag names everything a page depends on, so it is also the page's cache key.
-    cached = cache_on(revision_etag)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        response = conditional(cached(view))(request, *args, **kwargs)
+        response = conditional(view)(request, *args, **kwargs)
         patch_vary_headers(response, ["HX-Request"])
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
-        return response
+        return mark_cacheable(response)
 
     return require_safe(wrapper)
 
@@ -258,22 +256,24 @@ class PledgeFilterForm(forms.Form):
             (slug, f"{name} ({n})")
             for slug, name, n in Counterpart.objects.filter(pledges__in=public)
             .annotate(n=Count("pledges"))
+            .order_by("name")
             .values_list("slug", "name", "n")
         ]
         self.fields["topic"].choices = [("", "Any topic")] + [
             (slug, f"{name} ({n})")
             for slug, name, n in Topic.objects.filter(pledges__in=public)
             .annotate(n=Count("pledges"))
+            .order_by("name")
             .values_list("slug", "name", "n")
         ]
+        with_pledges = Statement.objects.filter(pk__in=public.values("statement"))
         self.fields["speaker"].choices = [("", "Any speaker")] + list(
-            Person.objects.filter(speaker_set__statement__pledges__in=public)
+            Person.objects.filter(speaker_set__statement__in=with_pledges)
             .distinct()
             .values_list("slug", "name")
         )
         self.fields["year"].choices = [("", "Any year")] + [
-            (d.year, d.year)
-            for d in Statement.objects.filter(pledges__in=public).dates("date", "year", "DESC")
+            (d.year, d.year) for d in with_pledges.dates("date", "year", "DESC")
         ]
         self.statement_obj = None
 
