@@ -321,3 +321,19 @@ def test_without_javascript_the_same_tasks_work(browser, live_server, world):
         assert Pledge.objects.get(pk=consulate.pk).status == Status.NOT_STARTED
     finally:
         context.close()
+
+
+def test_a_double_click_saves_once(page, live_server, world):
+    from playwright.sync_api import expect
+
+    consulate = world["consulate"]
+    log_in(page, live_server)
+    form = open_form(page, consulate)
+    form.get_by_label("New status").select_option(label="Not started")
+    form.get_by_label("Public note").fill("Assessed: nothing yet.")
+    form.get_by_role("button", name="Save update").dblclick()
+    expect(row(page, consulate).locator(".badge--not_started")).to_be_visible()
+    expect(page.locator("#messages")).to_contain_text("is now Not started")
+    page.wait_for_timeout(300)
+    assert StatusUpdate.objects.filter(pledge=consulate).count() == 1
+    expect(row(page, consulate).locator(".conflict")).to_have_count(0)

@@ -29,8 +29,10 @@
       event.detail.isError = false;
     } else if (status === 403) {
       announce("Your account is not allowed to do that. Nothing was saved.", "error");
-    } else if (status >= 500) {
-      announce("Something went wrong on the server, and nothing was saved. Your text is still in the form: please try again.", "error");
+    } else if (status === 404) {
+      announce("That pledge no longer exists. Reload the worklist.", "error");
+    } else if (status >= 400) {
+      announce("Something went wrong (error " + status + "), and nothing was saved. Your text is still in the form: please try again.", "error");
     }
   });
 
