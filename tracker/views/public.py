@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django import forms
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -592,31 +593,46 @@ def pledge_as_json(pledge, request):
     }
 
 
+class HTMLSafeJSONEncoder(DjangoJSONEncoder):
+    """JSON whose strings can never be read as markup, even when echoed input is sniffed
+    or the document is embedded in a page (as Django's json_script does)."""
+
+    ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+    def encode(self, o):
+        return super().encode(o).translate(self.ESCAPES)
+
+
+def _json(data, status=200):
+    return JsonResponse(
+        data, status=status, encoder=HTMLSafeJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    )
+
+
 @public_view
 def pledges_json(request):
     form = PledgeFilterForm(request.GET)
     if form.ignored:
-        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return _json({"errors": form.errors.get_json_data()}, status=400)
     pledges = form.apply(_pledge_rows().select_related("responsible_body"))
     paginator = Paginator(pledges, API_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except (PageNotAnInteger, EmptyPage) as error:
-        return JsonResponse({"errors": {"page": [{"message": str(error)}]}}, status=400)
+        return _json({"errors": {"page": [{"message": str(error)}]}}, status=400)
 
     def link(number):
         params = request.GET.copy()
         params["page"] = number
         return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
-    return JsonResponse(
+    return _json(
         {
             "count": paginator.count,
             "next": link(page.next_page_number()) if page.has_next() else None,
             "previous": link(page.previous_page_number()) if page.has_previous() else None,
             "results": [pledge_as_json(p, request) for p in page],
-        },
-        json_dumps_params={"ensure_ascii": False},
+        }
     )
 
 
