@@ -260,6 +260,7 @@ def test_empty_results_and_escape_closes_the_form(page, live_server, world):
     expect(form).to_be_visible()
     page.keyboard.press("Escape")
     expect(row(page, consulate).locator("form")).to_have_count(0)
+    expect(page.locator("#messages")).to_be_empty()
     expect(row(page, consulate).get_by_role("link", name=re.compile("^Update"))).to_be_focused()
 
     page.get_by_label("Search").fill("zebra crossing")

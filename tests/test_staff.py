@@ -2,6 +2,7 @@
 
 import datetime
 import html
+import os
 import threading
 from importlib import import_module
 
@@ -559,11 +560,13 @@ def ensure_groups():
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL's row locks and real concurrent connections",
+)
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_submits_on_postgres_record_exactly_one(transactional_db):
     """Two editors press Save at the same instant, many times: one wins, one gets 409."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's row locks and real concurrent connections")
     ensure_groups()
     pledge = PledgeFactory()
     clients = []

@@ -12,10 +12,10 @@ from django.utils import timezone
 from tracker.models import Counterpart, Statement, Status, Topic
 
 SORTS = {
-    "statement": ("Newest statement first", [F("statement__date").desc(nulls_last=True)]),
-    "target": ("Soonest target first", [F("target_deadline").asc(nulls_last=True)]),
+    "statement": ("Newest statement", [F("statement__date").desc(nulls_last=True)]),
+    "target": ("Soonest target", [F("target_deadline").asc(nulls_last=True)]),
     "updated": (
-        "Longest without an update",
+        "Longest without update",
         [F("latest_update__created_at").asc(nulls_first=True)],
     ),
     "-updated": (

@@ -82,6 +82,8 @@
       announce("This form has unsaved text. Press Esc again to close it and discard the text.", "warning");
       return;
     }
+    var region = document.getElementById("messages");
+    if (region && form.hasAttribute("data-discard")) region.replaceChildren();
     cancel.click();
   });
 })();
