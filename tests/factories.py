@@ -1,10 +1,24 @@
 import datetime
+from importlib import import_module
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from tracker import models
+
+
+def ensure_groups():
+    """The role groups migration 0002 makes. A transactional test's flush removes them
+    (it re-creates permissions, not data), so factories put them back when needed."""
+    for name, codenames in import_module("tracker.migrations.0002_groups").GROUPS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set(
+                Permission.objects.filter(
+                    content_type__app_label="tracker", codename__in=codenames
+                )
+            )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -19,6 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
+            ensure_groups()
             self.groups.set(Group.objects.filter(name__in=extracted))
 
 

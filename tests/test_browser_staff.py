@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from tests.factories import CounterpartFactory, PledgeFactory, StatementFactory, UserFactory
-from tests.test_staff import ensure_groups
 from tracker.models import Pledge, Status, StatusUpdate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,12 +23,7 @@ WIDTHS = {"desktop": 1280, "narrow": 360}
 
 
 @pytest.fixture
-def groups(transactional_db):
-    ensure_groups()
-
-
-@pytest.fixture
-def world(groups):
+def world(transactional_db):
     mongolia = CounterpartFactory(name="Mongolia")
     japan = CounterpartFactory(name="Japan")
     summit = StatementFactory(title="Address at the Korea-Mongolia summit")

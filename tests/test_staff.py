@@ -4,10 +4,8 @@ import datetime
 import html
 import os
 import threading
-from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -550,15 +548,6 @@ def test_without_htmx_a_stale_form_shows_the_conflict_on_the_pledge_page(editor_
     assert StatusUpdate.objects.count() == 1
 
 
-def ensure_groups():
-    """The groups migration 0002 makes: a transactional test's flush removes them."""
-    for name, codenames in import_module("tracker.migrations.0002_groups").GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
-        )
-
-
 @pytest.mark.postgres
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -567,7 +556,6 @@ def ensure_groups():
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_submits_on_postgres_record_exactly_one(transactional_db):
     """Two editors press Save at the same instant, many times: one wins, one gets 409."""
-    ensure_groups()
     pledge = PledgeFactory()
     clients = []
     for name in ["editor", "editor2"]:
