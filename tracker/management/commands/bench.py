@@ -85,7 +85,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--duration", type=int, default=10, help="Seconds per measurement.")
-        parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument(
+            "--connections", type=int, default=8, help="Concurrent readers (wrk connections)."
+        )
+        parser.add_argument(
+            "--staff-connections",
+            type=int,
+            default=2,
+            help="Editors posting updates at once, each as fast as the server answers.",
+        )
         parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers.")
         parser.add_argument("--scale", default="L", choices=["S", "M", "L"])
@@ -236,9 +244,10 @@ class Command(BaseCommand):
 
     # Measuring
 
-    def wrk(self, url, scripts=(WRK_SCRIPT, WRK_SCRIPT)):
+    def wrk(self, url, scripts=(WRK_SCRIPT, WRK_SCRIPT), connections=None):
         """A short warm-up (caches, connections), then the measured run."""
-        for duration, script in zip((2, self.options["duration"]), scripts, strict=True):
+        durations = (min(2, self.options["duration"]), self.options["duration"])
+        for duration, script in zip(durations, scripts, strict=True):
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
                 lua.write(script)
             command = [
@@ -246,7 +255,7 @@ class Command(BaseCommand):
                 "-t",
                 str(self.options["threads"]),
                 "-c",
-                str(self.options["connections"]),
+                str(connections or self.options["connections"]),
                 "-d",
                 f"{duration}s",
                 "-s",
@@ -328,7 +337,11 @@ class Command(BaseCommand):
                 .replace("{ORIGIN}", base)
             ) + WRK_SCRIPT
 
-        return self.wrk(f"{base}/staff/", scripts=(script(targets[:half]), script(targets[half:])))
+        return self.wrk(
+            f"{base}/staff/",
+            scripts=(script(targets[:half]), script(targets[half:])),
+            connections=self.options["staff_connections"],
+        )
 
     def worker_rss(self, master_pid):
         children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
@@ -345,7 +358,8 @@ class Command(BaseCommand):
         o = self.options
         self.stdout.write(
             f"\n{vendor}, scale {o['scale']}: gunicorn {o['workers']} workers, "
-            f"wrk {o['threads']} threads x {o['connections']} connections, {o['duration']} s each\n"
+            f"wrk {o['threads']} threads x {o['connections']} connections "
+            f"({o['staff_connections']} for the staff update), {o['duration']} s each\n"
         )
         header = (
             f"{'page':<17} {'bytes':>7} {'queries':>7} {'p50 ms':>7} {'p95 ms':>7} "
@@ -395,7 +409,14 @@ class Command(BaseCommand):
                         "database": vendor,
                         "options": {
                             k: o[k]
-                            for k in ("duration", "connections", "threads", "workers", "scale")
+                            for k in (
+                                "duration",
+                                "connections",
+                                "staff_connections",
+                                "threads",
+                                "workers",
+                                "scale",
+                            )
                         },
                         "results": results,
                         "worker_rss_mb": list(rss.values()),
