@@ -41,11 +41,13 @@ def production_environ(folder, **env):
         SETTINGS_MODULE.format(static_root=str(folder / "static"))
     )
     environ = deployment_environ(
-        SECRET_KEY=get_random_secret_key(),
-        ALLOWED_HOSTS="pledges.example",
-        DJANGO_SETTINGS_MODULE="deploy_settings",
-        PYTHONPATH=os.pathsep.join([str(folder), str(settings.BASE_DIR)]),
-        **env,
+        **{
+            "SECRET_KEY": get_random_secret_key(),
+            "ALLOWED_HOSTS": "pledges.example",
+            "DJANGO_SETTINGS_MODULE": "deploy_settings",
+            "PYTHONPATH": os.pathsep.join([str(folder), str(settings.BASE_DIR)]),
+            **env,
+        }
     )
     result = manage("collectstatic", "--noinput", "-v0", env=environ)
     assert result.returncode == 0, result.stderr
