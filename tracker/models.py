@@ -3,6 +3,7 @@
 import calendar
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, models, transaction
@@ -345,6 +346,9 @@ def _statement_of(obj):
         return None
 
 
+SEARCH_VECTOR = SearchVector("title", "quote", "description", config="english")
+
+
 class PledgeQuerySet(models.QuerySet):
     def public(self):
         """The one rule for what the public may see."""
@@ -359,10 +363,10 @@ class PledgeQuerySet(models.QuerySet):
         if not terms:
             return self
         if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchVector
+            from django.contrib.postgres.search import SearchQuery
 
-            vector = SearchVector("title", "quote", "description", config="english")
-            return self.annotate(search=vector).filter(
+            # Migration 0004 indexes exactly this expression (GIN).
+            return self.annotate(search=SEARCH_VECTOR).filter(
                 search=SearchQuery(terms, config="english", search_type="websearch")
             )
         match = Q()

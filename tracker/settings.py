@@ -206,5 +206,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Where readers send corrections (shown on /about/).
+TRACKER_CONTACT_EMAIL = os.environ.get("TRACKER_CONTACT_EMAIL", "")
+
 # How long before an open pledge with no update counts as "quiet" in the staff worklist.
 TRACKER_QUIET_DAYS = 90

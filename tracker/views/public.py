@@ -521,7 +521,7 @@ def about(request):
         "statuses": statuses,
         "fields": API_FIELDS,
         "csv_columns": CSV_HEADER,
-        "contact_email": getattr(settings, "TRACKER_CONTACT_EMAIL", ""),
+        "contact_email": settings.TRACKER_CONTACT_EMAIL,
     }
     return render(request, "public/about.html", context)
 
