@@ -68,9 +68,11 @@ def server_error(request):
 def database_unavailable(exc):
     """True if exc (or an error it was raised from) means the database cannot be reached.
 
-    OperationalError covers a refused or dropped connection, a server shutting down, too
-    many connections, and SQLite's "database is locked": all passing, all worth a retry.
-    InterfaceError is a connection that was already closed under us.
+    OperationalError is what the drivers raise for a refused or dropped connection, a
+    server shutting down, too many connections, a deadlock or SQLite's "database is
+    locked": conditions outside the code, nearly always passing. InterfaceError is a
+    connection that was already closed under us. Errors in our own queries (IntegrityError,
+    ProgrammingError) stay 500s.
     """
     while exc is not None:
         if isinstance(exc, OperationalError | InterfaceError):
