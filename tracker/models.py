@@ -1,6 +1,7 @@
 """The record: statements, the pledges made in them, and the follow-up on each pledge."""
 
 import calendar
+import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -735,5 +736,17 @@ class Revision(models.Model):
 
     @classmethod
     def current(cls):
-        revision, _ = cls.objects.get_or_create(pk=1)
-        return revision
+        # Every public request reads this, cached page or not: one plain query, without
+        # the ORM's compilation, which cost more than the query itself.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT number, changed_at FROM tracker_revision WHERE id = 1")
+            row = cursor.fetchone()
+        if row is None:
+            revision, _ = cls.objects.get_or_create(pk=1)
+            return revision
+        number, changed_at = row
+        if isinstance(changed_at, str):  # SQLite hands back text
+            changed_at = datetime.datetime.fromisoformat(changed_at)
+        if timezone.is_naive(changed_at):
+            changed_at = timezone.make_aware(changed_at, datetime.UTC)
+        return cls(pk=1, number=number, changed_at=changed_at)
