@@ -16,6 +16,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import path
 
+from tracker import errors
 from tracker import urls as site_urls
 
 
@@ -196,7 +197,17 @@ def test_healthz_answers_ok_when_the_database_answers(client, db):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_healthz_is_503_when_the_database_does_not_answer(client, db):
+def test_healthz_is_503_when_the_database_does_not_answer(rf, db):
+    with mock.patch.object(BaseDatabaseWrapper, "cursor", side_effect=OperationalError("refused")):
+        response = errors.healthz(rf.get("/healthz"))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.content == b"database unavailable\n"
+
+
+def test_healthz_through_the_middleware_is_503_when_the_database_does_not_answer(client, db):
+    """The public page cache reads the revision first: that failure is a 503 too."""
     with mock.patch.object(BaseDatabaseWrapper, "cursor", side_effect=OperationalError("refused")):
         response = client.get("/healthz")
 
