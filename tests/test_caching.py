@@ -54,3 +54,25 @@ def test_the_fragment_and_the_page_are_cached_apart(client):
     assert b"<html" in page.content
     assert b"<html" not in fragment.content
     assert b"Open a dialogue" in fragment.content
+
+
+def test_pages_outside_the_public_site_never_touch_the_cache(client, django_assert_num_queries):
+    # A 404 and the log-in page are served without reading the revision: when the
+    # database is down they still answer (see tracker.errors for the 503).
+    with django_assert_num_queries(0):
+        assert client.get("/no-such-page/").status_code == 404
+        assert client.get("/accounts/login/").status_code == 200
+
+
+def test_feeds_are_cached_too(client, django_assert_num_queries):
+    PledgeFactory()
+    first = client.get("/feed/")
+    with django_assert_num_queries(1):
+        assert client.get("/feed/").content == first.content
+
+
+def test_a_csrf_failure_gets_the_sites_own_page(client):
+    client = type(client)(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()

@@ -14,15 +14,16 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 
 PAGE_CACHE_SECONDS = 600
 
 
-def mark_cacheable(response):
-    """Called by public views: this response is the same for every anonymous visitor."""
-    response.cache_publicly = True
-    return response
+def cache_publicly(view):
+    """Mark a view whose GET answer is the same for every anonymous visitor."""
+    view.cache_publicly = True
+    return view
 
 
 def _anonymous_read(request):
@@ -39,8 +40,18 @@ class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @staticmethod
+    def _public(request):
+        """Only public views are looked up: the admin, staff pages, /healthz and 404s never
+        touch the cache or the revision (and so not the database) here."""
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return getattr(match.func, "cache_publicly", False)
+
     def __call__(self, request):
-        if not _anonymous_read(request):
+        if not (_anonymous_read(request) and self._public(request)):
             return self.get_response(request)
         from tracker.views.public import revision_etag, revision_last_modified
 
@@ -55,8 +66,7 @@ class PublicPageCacheMiddleware:
             ) or response
         response = self.get_response(request)
         if (
-            getattr(response, "cache_publicly", False)
-            and response.status_code == 200
+            response.status_code == 200
             and not response.streaming
             and response.get("ETag") == etag
         ):

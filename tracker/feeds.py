@@ -19,6 +19,7 @@ class StatusChangeFeed(Feed):
     title = "Korea Pledge Tracker: status updates"
     subtitle = "Every public update to a pledge's status, with the evidence behind it."
     author_name = "Korea Pledge Tracker"
+    cache_publicly = True  # the same for every anonymous reader (see tracker.caching)
 
     def __call__(self, request, *args, **kwargs):
         # Conditional GET and Last-Modified from the record's revision, like every public page.

@@ -26,7 +26,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.views.decorators.http import condition, require_safe
 
-from tracker.caching import mark_cacheable
+from tracker.caching import cache_publicly
 from tracker.models import (
     Counterpart,
     Person,
@@ -109,9 +109,9 @@ def public_view(view):
         response = conditional(view)(request, *args, **kwargs)
         patch_vary_headers(response, ["HX-Request"])
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
-        return mark_cacheable(response)
+        return response
 
-    return require_safe(wrapper)
+    return cache_publicly(require_safe(wrapper))
 
 
 # Tallies and the compliance score --------------------------------------------------------
