@@ -148,74 +148,57 @@ class SluggedModel(models.Model):
         return slug
 
 
-class Counterpart(SluggedModel):
+class NamedModel(SluggedModel):
+    """Reference data known by its name: counterparts, topics, bodies, people."""
+
+    slug_source = "name"
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Counterpart(NamedModel):
     """A country, organisation, region or grouping that a pledge is made to or about."""
 
     Kind = CounterpartKind
-    slug_source = "name"
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(NamedModel.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=CounterpartKind.values), name="counterpart_kind_valid"
             )
         ]
 
-    def __str__(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("counterpart_detail", args=[self.slug])
 
 
-class Topic(SluggedModel):
-    slug_source = "name"
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
+class Topic(NamedModel):
     def get_absolute_url(self):
         return reverse("topic_detail", args=[self.slug])
 
 
-class Body(SluggedModel):
+class Body(NamedModel):
     """A government body that issues statements or is responsible for pledges."""
 
-    slug_source = "name"
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True, blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(NamedModel.Meta):
         verbose_name_plural = "bodies"
 
-    def __str__(self):
-        return self.name
 
-
-class Person(SluggedModel):
-    slug_source = "name"
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True, blank=True)
-
-    class Meta:
-        ordering = ["name"]
+class Person(NamedModel):
+    class Meta(NamedModel.Meta):
         verbose_name_plural = "people"
-
-    def __str__(self):
-        return self.name
 
 
 class StatementQuerySet(models.QuerySet):
