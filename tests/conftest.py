@@ -7,8 +7,10 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty page cache, as a fresh deployment would."""
+def _empty_cache(settings):
+    """Each test starts with an empty page cache, as a fresh deployment would, and reads
+    the revision from the database (tests/test_caching.py tests the PostgreSQL listener)."""
+    settings.TRACKER_REVISION_LISTEN = False
     cache.clear()
     yield
     cache.clear()

@@ -1,10 +1,16 @@
 """The server-side page cache: repeat visits cost one query, and a write shows at once."""
 
+import os
+import time
+
+import psycopg
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from tests.factories import PledgeFactory
-from tracker.models import Status
+from tracker.caching import revision_watcher
+from tracker.models import Revision, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +29,10 @@ def test_a_new_status_update_is_visible_at_once(client, editor):
     assert "Talks resumed in Geneva" not in client.get(pledge.get_absolute_url()).content.decode()
     assert "Talks resumed in Geneva" not in client.get("/").content.decode()
     pledge.record_update(
-        status=Status.IN_PROGRESS, as_of=timezone.localdate(),
-        public_note="Talks resumed in Geneva.", author=editor,
+        status=Status.IN_PROGRESS,
+        as_of=timezone.localdate(),
+        public_note="Talks resumed in Geneva.",
+        author=editor,
     )
     assert "Talks resumed in Geneva" in client.get(pledge.get_absolute_url()).content.decode()
     assert "In progress" in client.get("/").content.decode()
@@ -76,3 +84,51 @@ def test_a_csrf_failure_gets_the_sites_own_page(client):
     response = client.post("/accounts/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="LISTEN/NOTIFY is PostgreSQL's",
+)
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_a_write_in_another_process_reaches_every_worker(
+    settings, client, django_assert_num_queries
+):
+    settings.TRACKER_REVISION_LISTEN = True
+    pledge = PledgeFactory(title="Open the consulate")
+    url = pledge.get_absolute_url()
+    try:
+        Revision.current()  # starts this process's listener
+        deadline = time.monotonic() + 10
+        while not revision_watcher._listening and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert revision_watcher._listening
+        client.get(url)
+        client.get(url)
+        with django_assert_num_queries(0):  # the revision is remembered, the page cached
+            assert b"Open the consulate" in client.get(url).content
+
+        # Another worker process writes, on its own connection, as Revision.bump() would.
+        params = {
+            k: v
+            for k, v in connection.get_connection_params().items()
+            if k not in {"cursor_factory", "context", "prepare_threshold"}
+        }
+        with psycopg.connect(**params) as other:
+            other.execute(
+                "UPDATE tracker_pledge SET title = 'Consulate opened' WHERE id = %s", [pledge.pk]
+            )
+            other.execute("UPDATE tracker_revision SET number = number + 1 WHERE id = 1")
+            other.execute("SELECT pg_notify('tracker_revision', '')")
+            other.commit()
+            written = time.monotonic()
+
+        while time.monotonic() - written < 5:
+            if b"Consulate opened" in client.get(url).content:
+                break
+            time.sleep(0.001)
+        delay = time.monotonic() - written
+        assert b"Consulate opened" in client.get(url).content
+        assert delay < 0.5, f"the write reached this worker after {delay * 1000:.0f} ms"
+    finally:
+        revision_watcher.stop()

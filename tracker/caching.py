@@ -11,13 +11,18 @@ authentication and the view itself: one query (the revision) and one cache read.
 """
 
 import hashlib
+import logging
+import os
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 
 PAGE_CACHE_SECONDS = 600
+logger = logging.getLogger(__name__)
 
 
 def cache_publicly(view):
@@ -76,3 +81,121 @@ class PublicPageCacheMiddleware:
         return response
 
 
+
+
+class RevisionWatcher:
+    """On PostgreSQL, keep the record's revision in memory, dropped the moment any process
+    commits a write, so a cached page is served without a single query.
+
+    Revision.bump() sends NOTIFY in the writer's transaction; PostgreSQL delivers it at
+    commit (never on rollback) to a listener thread in every worker process, which drops
+    the remembered revision. Until the listener is connected and listening, and whenever
+    it loses its connection, every request reads the revision from the database as before,
+    so a broken listener can make pages slower, never stale.
+    """
+
+    CHANNEL = "tracker_revision"
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid = None
+        self._listening = False
+        self._generation = 0
+        self._revision = None
+        self._thread = None
+        self._stopping = threading.Event()
+
+    def enabled(self):
+        return connection.vendor == "postgresql" and settings.TRACKER_REVISION_LISTEN
+
+    def get(self, load):
+        """The revision: remembered, or load()ed from the database and remembered."""
+        if not self.enabled():
+            return load()
+        self._start_in_this_process()
+        with self._lock:
+            if self._listening and self._revision is not None:
+                return self._revision
+            generation = self._generation
+        revision = load()
+        with self._lock:
+            # Not inside a transaction (it may roll back), and only if no write was
+            # announced while we read.
+            if (
+                self._listening
+                and generation == self._generation
+                and not connection.in_atomic_block
+            ):
+                self._revision = revision
+        return revision
+
+    def invalidate(self):
+        with self._lock:
+            self._generation += 1
+            self._revision = None
+
+    def notify(self, cursor):
+        """Announce a write to every process; delivered when the transaction commits."""
+        if self.enabled():
+            cursor.execute("SELECT pg_notify(%s, '')", [self.CHANNEL])
+        self.invalidate()
+        transaction.on_commit(self.invalidate)
+
+    def stop(self):
+        """Stop this process's listener (tests; a process about to drop its database)."""
+        thread = self._thread
+        if thread is not None:
+            self._stopping.set()
+            thread.join(timeout=5)
+        with self._lock:
+            self._pid = self._thread = None
+            self._listening = False
+            self._revision = None
+
+    def _start_in_this_process(self):
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            # A fresh process (gunicorn forks its workers): listen on a connection of our own.
+            self._pid = os.getpid()
+            self._listening = False
+            self._revision = None
+            self._stopping = threading.Event()
+        params = {
+            key: value
+            for key, value in connection.get_connection_params().items()
+            if key not in {"cursor_factory", "context", "prepare_threshold"}
+        }
+        self._thread = threading.Thread(
+            target=self._listen,
+            args=(params, self._stopping),
+            daemon=True,
+            name="revision-listener",
+        )
+        self._thread.start()
+
+    def _listen(self, params, stopping):
+        import psycopg
+
+        while not stopping.is_set():
+            try:
+                with psycopg.connect(**params, autocommit=True) as listener:
+                    listener.execute(f"LISTEN {self.CHANNEL}")
+                    with self._lock:
+                        self._listening = True
+                        self._generation += 1
+                        self._revision = None
+                    while not stopping.is_set():
+                        for _ in listener.notifies(timeout=1.0):
+                            self.invalidate()
+            except psycopg.Error:
+                logger.warning("revision listener lost its connection; retrying", exc_info=True)
+            with self._lock:
+                self._listening = False
+                self._revision = None
+            stopping.wait(1)
+
+
+revision_watcher = RevisionWatcher()

@@ -713,14 +713,25 @@ class Revision(models.Model):
 
     @classmethod
     def bump(cls):
+        from tracker.caching import revision_watcher
+
         updated = cls.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
         if not updated:
             cls.objects.get_or_create(pk=1)
+        with connection.cursor() as cursor:
+            revision_watcher.notify(cursor)
 
     @classmethod
     def current(cls):
-        # Every public request reads this, cached page or not: one plain query, without
-        # the ORM's compilation, which cost more than the query itself.
+        """The current revision; on PostgreSQL remembered between writes (tracker.caching)."""
+        from tracker.caching import revision_watcher
+
+        return revision_watcher.get(cls._load)
+
+    @classmethod
+    def _load(cls):
+        # Every public request may read this: one plain query, without the ORM's
+        # compilation, which cost more than the query itself.
         with connection.cursor() as cursor:
             cursor.execute("SELECT number, changed_at FROM tracker_revision WHERE id = 1")
             row = cursor.fetchone()

@@ -206,6 +206,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# On PostgreSQL, remember the record's revision between writes (LISTEN/NOTIFY), so a
+# cached page costs no query. Off: every request reads it from the database.
+TRACKER_REVISION_LISTEN = env_bool("TRACKER_REVISION_LISTEN", True)
+
 # Where readers send corrections (shown on /about/).
 TRACKER_CONTACT_EMAIL = os.environ.get("TRACKER_CONTACT_EMAIL", "")
 
