@@ -538,59 +538,40 @@ class Pledge(SluggedModel):
                 raise ValidationError({"evidence": "Every evidence link needs a title."})
 
         try:
-            update = self._append_update(
-                status,
-                as_of,
-                public_note,
-                internal_note,
-                author,
-                evidence,
-                expected_version,
-                source_statement,
-            )
+            with transaction.atomic():
+                # Writers queue here: PostgreSQL locks the row, SQLite's IMMEDIATE
+                # transactions lock the database. So the version check, the previous
+                # status and the write agree.
+                current = (
+                    Pledge.objects.select_for_update().only("status", "version").get(pk=self.pk)
+                )
+                if expected_version is not None and current.version != expected_version:
+                    raise StaleVersion(self)
+                update = StatusUpdate.objects.create(
+                    pledge=self,
+                    status=status,
+                    previous_status=current.status,
+                    as_of=as_of,
+                    public_note=public_note,
+                    internal_note=internal_note,
+                    author=author,
+                    source_statement=source_statement,
+                )
+                Evidence.objects.bulk_create(
+                    Evidence(update=update, url=url, title=title, order=i)
+                    for i, (url, title) in enumerate(evidence)
+                )
+                Pledge.objects.filter(pk=self.pk).update(
+                    status=status,
+                    latest_update=update,
+                    version=F("version") + 1,
+                    updated_at=timezone.now(),
+                )
         except StaleVersion as stale:
-            stale.pledge = Pledge.objects.get(pk=self.pk)  # the newer state, for the editor
+            # Leaving the atomic block rolled the history row back; show the newer state.
+            stale.pledge = Pledge.objects.get(pk=self.pk)
             raise
         self.refresh_from_db(fields=["status", "latest_update", "version", "updated_at"])
-        return update
-
-    @transaction.atomic
-    def _append_update(
-        self,
-        status,
-        as_of,
-        public_note,
-        internal_note,
-        author,
-        evidence,
-        expected_version,
-        source_statement,
-    ):
-        # Writers queue here: PostgreSQL locks the row, SQLite's IMMEDIATE transactions lock
-        # the database. So the version check, the previous status and the write agree.
-        current = Pledge.objects.select_for_update().only("status", "version").get(pk=self.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise StaleVersion(self)
-        update = StatusUpdate.objects.create(
-            pledge=self,
-            status=status,
-            previous_status=current.status,
-            as_of=as_of,
-            public_note=public_note,
-            internal_note=internal_note,
-            author=author,
-            source_statement=source_statement,
-        )
-        Evidence.objects.bulk_create(
-            Evidence(update=update, url=url, title=title, order=i)
-            for i, (url, title) in enumerate(evidence)
-        )
-        Pledge.objects.filter(pk=self.pk).update(
-            status=status,
-            latest_update=update,
-            version=F("version") + 1,
-            updated_at=timezone.now(),
-        )
         return update
 
 
