@@ -493,3 +493,13 @@ def test_quote_missing_from_the_text_is_simply_not_highlighted(db):
     pledge.refresh_from_db()
     html = statement_text(statement, [(pledge, pledge.quote)])
     assert "<mark" not in html and html.count("<p>") == 3
+
+
+@pytest.mark.django_db
+def test_a_pledge_from_a_news_report_says_the_words_are_the_reporters(client):
+    report = StatementFactory(kind="news_report", publisher="AJP")
+    speech = StatementFactory(kind="speech")
+    reported = client.get(PledgeFactory(statement=report).get_absolute_url()).content.decode()
+    spoken = client.get(PledgeFactory(statement=speech).get_absolute_url()).content.decode()
+    assert "reporter’s account of what was said" in reported and "(AJP)" in reported
+    assert "reporter’s account" not in spoken
