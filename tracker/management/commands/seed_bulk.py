@@ -11,7 +11,7 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from tracker.models import (
@@ -197,30 +197,46 @@ class Command(BaseCommand):
             batch_size=BATCH * 5,
         )
 
-        updates, n_updates, n_evidence = [], 0, 0
+        # 200,000 rows: plain executemany, since bulk_create's per-value compilation
+        # took three quarters of the run. Values go through the backend's own adapters.
+        ops = connection.ops
+        rows = []
         for pledge, steps in zip(pledges, steps_for, strict=True):
             previous = Status.NOT_YET_RATED
             as_of = pledge.statement.date
             for i, status in enumerate(steps):
                 as_of = min(as_of + datetime.timedelta(days=rng.randrange(1, 40)), today)
-                updates.append(
-                    StatusUpdate(
-                        pledge=pledge,
-                        status=status,
-                        previous_status=previous,
-                        as_of=as_of,
-                        public_note=f"Synthetic progress note {i} on {pledge.slug}.",
-                        internal_note="Synthetic internal note." if i % 4 == 0 else "",
-                        author=rng.choice(authors),
-                        created_at=datetime.datetime.combine(
-                            as_of, datetime.time(9, i), tzinfo=datetime.UTC
-                        ),
+                created_at = datetime.datetime.combine(as_of, datetime.time(9, i), datetime.UTC)
+                rows.append(
+                    (
+                        pledge.pk,
+                        status,
+                        previous,
+                        ops.adapt_datefield_value(as_of),
+                        f"Synthetic progress note {i} on {pledge.slug}.",
+                        "Synthetic internal note." if i % 4 == 0 else "",
+                        rng.choice(authors).pk,
+                        ops.adapt_datetimefield_value(created_at),
                     )
                 )
                 previous = status
-            if len(updates) >= BATCH * 5:
-                n_updates, n_evidence = self.flush(updates, rng, n_updates, n_evidence)
-        n_updates, n_evidence = self.flush(updates, rng, n_updates, n_evidence)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO tracker_statusupdate (pledge_id, status, previous_status, as_of, "
+                "public_note, internal_note, author_id, created_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                rows,
+            )
+            # Three updates in ten cite a (synthetic) source.
+            cursor.execute(
+                'INSERT INTO tracker_evidence (update_id, url, title, "order") '
+                "SELECT u.id, 'https://example.org/synthetic/' || u.id, 'Synthetic source', 0 "
+                "FROM tracker_statusupdate u JOIN tracker_pledge p ON p.id = u.pledge_id "
+                "WHERE p.slug LIKE %s AND u.id %% 10 < 3",
+                [PREFIX + "%"],
+            )
+            n_evidence = cursor.rowcount
+        n_updates = len(rows)
 
         Pledge.objects.filter(slug__startswith=PREFIX).update(
             latest_update=Subquery(
@@ -230,19 +246,6 @@ class Command(BaseCommand):
             )
         )
         return len(statements), len(pledges), n_updates, n_evidence
-
-    def flush(self, updates, rng, n_updates, n_evidence):
-        created = StatusUpdate.objects.bulk_create(updates, batch_size=BATCH)
-        evidence = [
-            Evidence(
-                update=u, url=f"https://example.org/synthetic/{u.pk}", title="Synthetic source"
-            )
-            for u in created
-            if rng.random() < 0.3
-        ]
-        Evidence.objects.bulk_create(evidence, batch_size=BATCH)
-        updates.clear()
-        return n_updates + len(created), n_evidence + len(evidence)
 
     def authors(self):
         User = get_user_model()
