@@ -132,3 +132,20 @@ def test_on_postgres_a_write_in_another_process_reaches_every_worker(
         assert delay < 0.5, f"the write reached this worker after {delay * 1000:.0f} ms"
     finally:
         revision_watcher.stop()
+
+
+def test_a_database_outage_on_a_public_page_is_a_503_with_the_security_policy(
+    client, monkeypatch
+):
+    from django.db import OperationalError
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(Revision, "_load", unreachable)
+    client.raise_request_exception = False
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "connection refused" not in response.content.decode()
