@@ -7,7 +7,8 @@ request renders afresh, and old entries simply expire. With REDIS_URL the cache 
 shared by all app servers; without it each process keeps its own.
 
 The middleware sits near the top of the stack, so a cached page skips sessions, CSRF,
-authentication and the view itself: one query (the revision) and one cache read.
+authentication and the view itself: one cache read, plus one query for the revision on
+SQLite (on PostgreSQL, RevisionWatcher below remembers it between writes).
 """
 
 import hashlib
