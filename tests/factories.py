@@ -15,9 +15,7 @@ def ensure_groups():
         group, created = Group.objects.get_or_create(name=name)
         if created:
             group.permissions.set(
-                Permission.objects.filter(
-                    content_type__app_label="tracker", codename__in=codenames
-                )
+                Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
             )
 
 

@@ -28,15 +28,20 @@ def world(transactional_db):
     japan = CounterpartFactory(name="Japan")
     summit = StatementFactory(title="Address at the Korea-Mongolia summit")
     consulate = PledgeFactory(
-        title="Open a consulate in Ulaanbaatar", statement=summit, counterparts=[mongolia],
-        target_date=datetime.date(2024, 6, 1), target_precision="month",
+        title="Open a consulate in Ulaanbaatar",
+        statement=summit,
+        counterparts=[mongolia],
+        target_date=datetime.date(2024, 6, 1),
+        target_precision="month",
     )
     hydrogen = PledgeFactory(title="Joint hydrogen fund with Japan", counterparts=[japan])
     editor = UserFactory(username="editor", groups=["Editors"])
     UserFactory(username="editor2", groups=["Editors"])
     hydrogen.record_update(
-        status=Status.IN_PROGRESS, as_of=datetime.date(2025, 9, 3),
-        public_note="Fund charter drafted.", author=editor,
+        status=Status.IN_PROGRESS,
+        as_of=datetime.date(2025, 9, 3),
+        public_note="Fund charter drafted.",
+        author=editor,
     )
     for n in range(3):
         PledgeFactory(title=f"Scholarships round {n}", counterparts=[japan, mongolia])
@@ -270,8 +275,11 @@ def test_history_loads_more_in_place(page, live_server, world):
     editor = hydrogen.latest_update.author
     for day in range(1, 15):
         hydrogen.record_update(
-            status=Status.IN_PROGRESS, as_of=datetime.date(2025, 10, day),
-            public_note=f"Step {day}", internal_note=f"Internal {day}", author=editor,
+            status=Status.IN_PROGRESS,
+            as_of=datetime.date(2025, 10, day),
+            public_note=f"Step {day}",
+            internal_note=f"Internal {day}",
+            author=editor,
         )
     log_in(page, live_server, path=f"/staff/pledges/{hydrogen.pk}/")
     mark_page(page)

@@ -134,9 +134,7 @@ def test_on_postgres_a_write_in_another_process_reaches_every_worker(
         revision_watcher.stop()
 
 
-def test_a_database_outage_on_a_public_page_is_a_503_with_the_security_policy(
-    client, monkeypatch
-):
+def test_a_database_outage_on_a_public_page_is_a_503_with_the_security_policy(client, monkeypatch):
     from django.db import OperationalError
 
     def unreachable(*args, **kwargs):

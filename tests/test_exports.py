@@ -117,7 +117,13 @@ PLEDGE_SCHEMA = {
         "statement": {
             "type": "object",
             "required": [
-                "slug", "title", "url", "date", "date_precision", "display_date", "date_note"
+                "slug",
+                "title",
+                "url",
+                "date",
+                "date_precision",
+                "display_date",
+                "date_note",
             ],
             "additionalProperties": False,
             "properties": {

@@ -40,8 +40,12 @@ hostile_text = st.one_of(
     st.text(max_size=50),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=2000, max_size=6000),
     st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=30),  # control characters
-    st.builds(lambda a, p, b: a + p + b, st.text(max_size=10), st.sampled_from(PAYLOADS),
-              st.text(max_size=10)),
+    st.builds(
+        lambda a, p, b: a + p + b,
+        st.text(max_size=10),
+        st.sampled_from(PAYLOADS),
+        st.text(max_size=10),
+    ),
 )
 HYPOTHESIS = settings(
     max_examples=40,
@@ -65,8 +69,20 @@ def assert_safe(response):
             assert dangerous not in body, f"unescaped echo of {dangerous!r}"
 
 
-FILTERS = ["q", "status", "counterpart", "topic", "statement", "speaker", "year", "overdue",
-           "page", "sort", "quiet", "unrated"]
+FILTERS = [
+    "q",
+    "status",
+    "counterpart",
+    "topic",
+    "statement",
+    "speaker",
+    "year",
+    "overdue",
+    "page",
+    "sort",
+    "quiet",
+    "unrated",
+]
 params = st.dictionaries(st.sampled_from(FILTERS), hostile_text, max_size=5)
 
 
@@ -74,9 +90,14 @@ params = st.dictionaries(st.sampled_from(FILTERS), hostile_text, max_size=5)
 @given(query=params, htmx=st.booleans())
 def test_public_lists_and_api(client, record, query, htmx):
     headers = {"HX-Request": "true"} if htmx else {}
-    for url in ["/pledges/", "/api/pledges.json", "/statements/", "/pledges.csv",
-                record.statement.get_absolute_url(),
-                record.counterparts.get().get_absolute_url()]:
+    for url in [
+        "/pledges/",
+        "/api/pledges.json",
+        "/statements/",
+        "/pledges.csv",
+        record.statement.get_absolute_url(),
+        record.counterparts.get().get_absolute_url(),
+    ]:
         assert_safe(client.get(url, query, headers=headers))
 
 
@@ -109,8 +130,19 @@ def test_staff_worklist(client, record, query):
     total_forms=st.sampled_from(["1", "0", "-1", "abc", "999999", ""]),
     htmx=st.booleans(),
 )
-def test_update_form(client, record, status, as_of, public_note, internal_note, version, url,
-                     title, total_forms, htmx):
+def test_update_form(
+    client,
+    record,
+    status,
+    as_of,
+    public_note,
+    internal_note,
+    version,
+    url,
+    title,
+    total_forms,
+    htmx,
+):
     client.force_login(UserFactory(username="editor", groups=["Editors"]))
     prefix = f"p{record.pk}"
     data = {

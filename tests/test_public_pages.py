@@ -175,7 +175,7 @@ def test_pledge_list_form_keeps_the_filters(client, record):
 
 def test_statement_filter_is_named_and_can_be_removed(client, record):
     html = get(client, f"/pledges/?statement={record.unknown_date.slug}")
-    assert f"Made or restated in <a href=\"/statements/{record.unknown_date.slug}/\">" in html
+    assert f'Made or restated in <a href="/statements/{record.unknown_date.slug}/">' in html
     assert f'<input type="hidden" name="statement" value="{record.unknown_date.slug}"' in html
     assert "Show pledges from all statements" in html
 

@@ -56,10 +56,7 @@ def test_query_counts_do_not_grow_with_the_record(client, django_assert_max_num_
 def test_a_busy_pledge_page_costs_no_more_than_a_quiet_one(client, django_assert_max_num_queries):
     call_command("seed_bulk", scale="S", stdout=open("/dev/null", "w"))  # noqa: SIM115
     busy = (
-        Pledge.objects.public()
-        .filter(updates__evidence__isnull=False)
-        .order_by("-version")
-        .first()
+        Pledge.objects.public().filter(updates__evidence__isnull=False).order_by("-version").first()
     )
     assert busy.updates.count() >= 10
     with django_assert_max_num_queries(BUDGETS["/pledges/double-aid-to-asean/"]):

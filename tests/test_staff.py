@@ -131,7 +131,7 @@ def test_htmx_requests_carry_the_csrf_token_from_the_body(editor, pledge):
     strict.force_login(editor)
     page = strict.get(reverse("staff:worklist"))
     token = str(page.context["csrf_token"])
-    assert f"hx-headers='{{\"x-csrftoken\": \"{token}\"}}'" in page.content.decode()
+    assert f'hx-headers=\'{{"x-csrftoken": "{token}"}}\'' in page.content.decode()
     response = strict.post(update_url(pledge), form_data(pledge), HTTP_X_CSRFTOKEN=token, **HX)
     assert response.status_code == 200
     assert StatusUpdate.objects.count() == 1
@@ -217,8 +217,10 @@ def test_logout_is_a_post(editor_client):
 
 def test_worklist_shows_what_staff_need_on_each_row(editor_client, editor, pledge):
     pledge.record_update(
-        status=Status.STALLED, as_of=datetime.date(2025, 10, 2),
-        public_note="Lease talks stopped.", author=editor,
+        status=Status.STALLED,
+        as_of=datetime.date(2025, 10, 2),
+        public_note="Lease talks stopped.",
+        author=editor,
     )
     response = editor_client.get(reverse("staff:worklist"))
     page = text(response)
@@ -243,8 +245,10 @@ def test_htmx_filter_request_gets_only_the_results(editor_client, pledge):
 
 def test_history_restore_gets_the_full_page(editor_client, pledge):
     response = editor_client.get(
-        reverse("staff:worklist"), {"q": "consulate"},
-        HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HX,
+        reverse("staff:worklist"),
+        {"q": "consulate"},
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+        **HX,
     )
     assert "<html" in text(response) and 'role="search"' in text(response)
 
@@ -264,19 +268,25 @@ def varied(editor):
     korea_japan = StatementFactory(title="Korea-Japan summit", slug="korea-japan-summit")
     japan = CounterpartFactory(name="Japan")
     energy = TopicFactory(name="Energy")
-    overdue = PledgeFactory(title="Overdue bridge", target_date=today - datetime.timedelta(days=3),
-                            target_precision="day")
-    achieved_late = PledgeFactory(title="Achieved late", target_date=datetime.date(2020, 1, 1),
-                                  target_precision="day")
-    achieved_late.record_update(status=Status.ACHIEVED, as_of=today, public_note="Done.",
-                                author=editor)
-    in_japan = PledgeFactory(title="Japan hydrogen", statement=korea_japan,
-                             counterparts=[japan], topics=[energy])
-    in_japan.record_update(status=Status.IN_PROGRESS, as_of=today, public_note="Begun.",
-                           author=editor)
+    overdue = PledgeFactory(
+        title="Overdue bridge",
+        target_date=today - datetime.timedelta(days=3),
+        target_precision="day",
+    )
+    achieved_late = PledgeFactory(
+        title="Achieved late", target_date=datetime.date(2020, 1, 1), target_precision="day"
+    )
+    achieved_late.record_update(
+        status=Status.ACHIEVED, as_of=today, public_note="Done.", author=editor
+    )
+    in_japan = PledgeFactory(
+        title="Japan hydrogen", statement=korea_japan, counterparts=[japan], topics=[energy]
+    )
+    in_japan.record_update(
+        status=Status.IN_PROGRESS, as_of=today, public_note="Begun.", author=editor
+    )
     quiet = PledgeFactory(title="Quiet pledge")
-    quiet.record_update(status=Status.IN_PROGRESS, as_of=today, public_note="Begun.",
-                        author=editor)
+    quiet.record_update(status=Status.IN_PROGRESS, as_of=today, public_note="Begun.", author=editor)
     long_ago = timezone.now() - datetime.timedelta(days=120)
     StatusUpdate.objects.filter(pk=quiet.latest_update_id).update(created_at=long_ago)
     never = PledgeFactory(title="Never touched")
@@ -337,8 +347,13 @@ def test_an_unknown_filter_value_is_shown_and_ignored(editor_client, varied):
 
 @pytest.mark.parametrize(
     ("sort", "first"),
-    [("title", "Achieved late"), ("target", "Achieved late"), ("-updated", "Japan hydrogen"),
-     ("updated", "Overdue bridge"), ("status", "Overdue bridge")],
+    [
+        ("title", "Achieved late"),
+        ("target", "Achieved late"),
+        ("-updated", "Japan hydrogen"),
+        ("updated", "Overdue bridge"),
+        ("status", "Overdue bridge"),
+    ],
 )
 def test_sorting(editor_client, varied, sort, first):
     response = editor_client.get(reverse("staff:worklist"), {"sort": sort})
@@ -371,8 +386,12 @@ def test_pagination_links_keep_the_filters(editor_client):
 
 
 def test_htmx_opens_the_form_inline_with_the_pledge_version(editor_client, editor, pledge):
-    pledge.record_update(status=Status.NOT_STARTED, as_of=datetime.date(2025, 1, 1),
-                         public_note="Assessed.", author=editor)
+    pledge.record_update(
+        status=Status.NOT_STARTED,
+        as_of=datetime.date(2025, 1, 1),
+        public_note="Assessed.",
+        author=editor,
+    )
     response = editor_client.get(update_url(pledge), **HX)
     page = text(response)
     assert response.status_code == 200
@@ -414,7 +433,8 @@ def test_it_records_an_evidenced_update_and_swaps_the_row(editor_client, editor,
     assert update.previous_status == Status.NOT_YET_RATED
     assert update.internal_note == "Confirmed by phone with the desk officer."
     assert list(update.evidence.values_list("url", "title")) == [
-        ("https://mofa.go.kr/lease", "Lease signed"), ("http://example.org/b", "Photo"),
+        ("https://mofa.go.kr/lease", "Lease signed"),
+        ("http://example.org/b", "Photo"),
     ]
 
 
@@ -511,8 +531,13 @@ def test_a_stale_form_is_refused_with_the_newer_update_and_the_text_kept(editor_
     assert other.post(update_url(pledge), first, **HX).status_code == 200
 
     my_text = "Ground broken on 3 May; see the embassy's photos."
-    mine = form_data(pledge, version=0, public_note=my_text, internal_note="Call back Kim.",
-                     evidence=[("https://example.org/photos", "Embassy photos")])
+    mine = form_data(
+        pledge,
+        version=0,
+        public_note=my_text,
+        internal_note="Call back Kim.",
+        evidence=[("https://example.org/photos", "Embassy photos")],
+    )
     response = editor_client.post(update_url(pledge), mine, **HX)
     page = text(response)
     assert response.status_code == 409
@@ -532,15 +557,17 @@ def test_a_stale_form_is_refused_with_the_newer_update_and_the_text_kept(editor_
     pledge.refresh_from_db()
     assert pledge.version == 2
     assert list(pledge.updates.values_list("public_note", flat=True)) == [
-        my_text, "Budget frozen in March.",
+        my_text,
+        "Budget frozen in March.",
     ]
 
 
 def test_without_htmx_a_stale_form_shows_the_conflict_on_the_pledge_page(editor_client, pledge):
     other = second_editor_client()
     other.post(update_url(pledge), form_data(pledge, public_note="Theirs"))
-    response = editor_client.post(update_url(pledge), form_data(pledge, version=0,
-                                                                public_note="Mine"))
+    response = editor_client.post(
+        update_url(pledge), form_data(pledge, version=0, public_note="Mine")
+    )
     assert response.status_code == 409
     page = text(response)
     assert "<html" in page and "Someone else updated this pledge" in page

@@ -27,8 +27,10 @@ def make_pledges(n, author):
         pledge = PledgeFactory(counterparts=counterparts[: 1 + i % 3], topics=[topic])
         if i % 4:
             pledge.record_update(
-                status=Status.IN_PROGRESS, as_of=datetime.date(2025, 1, 1),
-                public_note="Begun.", author=author,
+                status=Status.IN_PROGRESS,
+                as_of=datetime.date(2025, 1, 1),
+                public_note="Begun.",
+                author=author,
                 evidence=[("https://example.org/a", "A")],
             )
 
@@ -56,8 +58,11 @@ def test_query_count_with_every_filter_is_fixed(
     make_pledges(12, editor)
     pledge = Pledge.objects.filter(status=Status.IN_PROGRESS).first()
     params = {
-        "q": "bridge", "status": "in_progress", "sort": "updated",
-        "counterpart": pledge.counterparts.first().slug, "topic": pledge.topics.first().slug,
+        "q": "bridge",
+        "status": "in_progress",
+        "sort": "updated",
+        "counterpart": pledge.counterparts.first().slug,
+        "topic": pledge.topics.first().slug,
         "statement": pledge.statement.slug,
     }
     with django_assert_max_num_queries(FILTERED_QUERIES):
@@ -80,9 +85,13 @@ def test_pledge_page_query_count_is_fixed(editor_client, editor, django_assert_m
     make_pledges(1, editor)
     pledge = Pledge.objects.get()
     for day in range(1, 25):
-        pledge.record_update(status=Status.STALLED, as_of=datetime.date(2025, 2, day),
-                             public_note=f"Step {day}", author=editor,
-                             evidence=[("https://example.org/x", "X")])
+        pledge.record_update(
+            status=Status.STALLED,
+            as_of=datetime.date(2025, 2, day),
+            public_note=f"Step {day}",
+            author=editor,
+            evidence=[("https://example.org/x", "X")],
+        )
     # session, user, permissions (2), pledge, counterparts, topics, history count, page, evidence
     with django_assert_max_num_queries(10):
         response = editor_client.get(reverse("staff:pledge_detail", args=[pledge.pk]))

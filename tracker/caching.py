@@ -67,21 +67,18 @@ class PublicPageCacheMiddleware:
         response = cache.get(key)
         if response is not None:
             last_modified = int(revision_last_modified(request).timestamp())
-            return get_conditional_response(
-                request, etag=etag, last_modified=last_modified, response=response
-            ) or response
+            return (
+                get_conditional_response(
+                    request, etag=etag, last_modified=last_modified, response=response
+                )
+                or response
+            )
         response = self.get_response(request)
-        if (
-            response.status_code == 200
-            and not response.streaming
-            and response.get("ETag") == etag
-        ):
+        if response.status_code == 200 and not response.streaming and response.get("ETag") == etag:
             # One chunk: a feed is written in thousands of small pieces, slow to unpickle.
             response.content = response.content
             cache.set(key, response, PAGE_CACHE_SECONDS)
         return response
-
-
 
 
 class RevisionWatcher:

@@ -45,15 +45,17 @@ class WorklistFilterForm(forms.Form):
         required=False,
         widget=forms.SearchInput(attrs={"placeholder": "Title, quote or description"}),
     )
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *Status.choices], required=False
-    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
     counterpart = forms.ModelChoiceField(
-        queryset=Counterpart.objects.all(), to_field_name="slug", required=False,
+        queryset=Counterpart.objects.all(),
+        to_field_name="slug",
+        required=False,
         empty_label="Any counterpart",
     )
     topic = forms.ModelChoiceField(
-        queryset=Topic.objects.all(), to_field_name="slug", required=False,
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        required=False,
         empty_label="Any topic",
     )
     statement = forms.ChoiceField(
@@ -70,9 +72,7 @@ class WorklistFilterForm(forms.Form):
     unrated = forms.BooleanField(label="Not yet rated", required=False)
     sort = forms.ChoiceField(
         # The default sort has the empty value, so it stays out of the URL.
-        choices=[
-            ("" if key == DEFAULT_SORT else key, label) for key, (label, _) in SORTS.items()
-        ],
+        choices=[("" if key == DEFAULT_SORT else key, label) for key, (label, _) in SORTS.items()],
         required=False,
     )
 
@@ -114,8 +114,7 @@ def quiet(pledges, now=None):
     """Open pledges with no update recorded in TRACKER_QUIET_DAYS (or never, if older than that)."""
     since = (now or timezone.now()) - timezone.timedelta(days=settings.TRACKER_QUIET_DAYS)
     return pledges.open().filter(
-        Q(latest_update__created_at__lt=since)
-        | Q(latest_update__isnull=True, created_at__lt=since)
+        Q(latest_update__created_at__lt=since) | Q(latest_update__isnull=True, created_at__lt=since)
     )
 
 

@@ -215,9 +215,7 @@ def tallies_by(relation, pledges):
         .filter(**{f"{relation}__isnull": False})
         .order_by()
         .values(f"{relation}__slug", f"{relation}__name")
-        .annotate(
-            total=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)), **per_status
-        )
+        .annotate(total=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)), **per_status)
         .order_by("-total", f"{relation}__name")
     )
     return [
@@ -319,9 +317,7 @@ class PledgeFilterForm(forms.Form):
             restated = Restatement.objects.filter(
                 statement__in=Statement.objects.public().filter(slug=f["statement"])
             ).values("pledge")
-            pledges = pledges.filter(
-                Q(statement__slug=f["statement"]) | Q(pk__in=restated)
-            )
+            pledges = pledges.filter(Q(statement__slug=f["statement"]) | Q(pk__in=restated))
         if "overdue" in f:
             pledges = pledges.overdue()
         return pledges
@@ -414,9 +410,7 @@ def statement_list(request):
         .prefetch_related(
             Prefetch("speaker_set", queryset=Speaker.objects.select_related("person"))
         )
-        .annotate(
-            n_pledges=Count("pledges", filter=Q(pledges__in=Pledge.objects.public()))
-        )
+        .annotate(n_pledges=Count("pledges", filter=Q(pledges__in=Pledge.objects.public())))
         .order_by(*Statement._meta.ordering, "pk")  # grouped queries drop Meta.ordering
     )
     page = Paginator(statements, PER_PAGE).get_page(request.GET.get("page"))
@@ -450,9 +444,7 @@ def statement_detail(request, slug):
     marks = [(p, p.quote) for p in statement.public_pledges] + [
         (r.pledge, r.quote) for r in statement.public_restatements
     ]
-    return render(
-        request, "public/statement_detail.html", {"statement": statement, "marks": marks}
-    )
+    return render(request, "public/statement_detail.html", {"statement": statement, "marks": marks})
 
 
 @public_view
@@ -539,15 +531,26 @@ API_FIELDS = [
     ("quote", "string", "The pledge, verbatim, as it appears in the statement."),
     ("description", "string", "Our plain-words summary, may be empty."),
     ("specificity", "string", "concrete (checkable) or aspirational."),
-    ("target", "object", "date (ISO, or null), precision (day, month, year, unknown), deadline "
-     "(last day of the target period, or null), display (as shown on the site), note."),
-    ("statement", "object", "The statement it was first made in: slug, title, url, date, "
-     "date_precision, display_date, date_note."),
+    (
+        "target",
+        "object",
+        "date (ISO, or null), precision (day, month, year, unknown), deadline "
+        "(last day of the target period, or null), display (as shown on the site), note.",
+    ),
+    (
+        "statement",
+        "object",
+        "The statement it was first made in: slug, title, url, date, "
+        "date_precision, display_date, date_note.",
+    ),
     ("counterparts", "array", "Countries and organisations it concerns: slug, name."),
     ("topics", "array", "Topics: slug, name."),
     ("responsible_body", "string or null", "The government body responsible for it."),
-    ("last_update", "object or null", "The latest public status update: status, as_of (ISO "
-     "date), note."),
+    (
+        "last_update",
+        "object or null",
+        "The latest public status update: status, as_of (ISO date), note.",
+    ),
 ]
 
 
@@ -637,10 +640,25 @@ def pledges_json(request):
 
 
 CSV_HEADER = [
-    "slug", "title", "status", "status_label", "overdue", "target_date", "target_precision",
-    "target_display", "statement_title", "statement_date", "statement_date_precision",
-    "statement_url", "counterparts", "topics", "responsible_body", "specificity", "quote",
-    "last_update", "url",
+    "slug",
+    "title",
+    "status",
+    "status_label",
+    "overdue",
+    "target_date",
+    "target_precision",
+    "target_display",
+    "statement_title",
+    "statement_date",
+    "statement_date_precision",
+    "statement_url",
+    "counterparts",
+    "topics",
+    "responsible_body",
+    "specificity",
+    "quote",
+    "last_update",
+    "url",
 ]
 
 
@@ -699,12 +717,24 @@ def pledges_csv(request):
             yield writer.writerow(
                 _spreadsheet_safe(v)
                 for v in [
-                    p.slug, p.title, p.status, p.get_status_display(),
-                    "yes" if p.is_overdue else "no", _iso(p.target_date), p.target_precision,
-                    p.display_target, s.title, _iso(s.date), s.date_precision,
-                    base + s.get_absolute_url(), p.counterpart_names, p.topic_names,
-                    p.responsible_body.name if p.responsible_body else "", p.specificity,
-                    p.quote, _iso(p.latest_update.as_of) if p.latest_update else "",
+                    p.slug,
+                    p.title,
+                    p.status,
+                    p.get_status_display(),
+                    "yes" if p.is_overdue else "no",
+                    _iso(p.target_date),
+                    p.target_precision,
+                    p.display_target,
+                    s.title,
+                    _iso(s.date),
+                    s.date_precision,
+                    base + s.get_absolute_url(),
+                    p.counterpart_names,
+                    p.topic_names,
+                    p.responsible_body.name if p.responsible_body else "",
+                    p.specificity,
+                    p.quote,
+                    _iso(p.latest_update.as_of) if p.latest_update else "",
                     base + p.get_absolute_url(),
                 ]
             )

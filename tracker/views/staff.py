@@ -70,8 +70,12 @@ def _worklist_pledges():
 
 # Long texts a row never shows: leaving them out keeps sorting 20,000 rows cheap.
 ROW_DEFERRED = [
-    "quote", "description", "statement__text", "statement__notes",
-    "latest_update__public_note", "latest_update__internal_note",
+    "quote",
+    "description",
+    "statement__text",
+    "statement__notes",
+    "latest_update__public_note",
+    "latest_update__internal_note",
 ]
 
 
@@ -180,7 +184,9 @@ def record_update(request, pk):
         messages.success(request, notice)
         return redirect(_safe_next(request, reverse("staff:pledge_detail", args=[pledge.pk])))
     context = {
-        "pledge": _get_pledge_for_staff(pk), "notice": notice, "just_updated": True,
+        "pledge": _get_pledge_for_staff(pk),
+        "notice": notice,
+        "just_updated": True,
         "return_url": _return_url(request),
     }
     return render(request, "staff/worklist.html#pledge-row", context)
@@ -195,7 +201,12 @@ def _conflict_response(request, pledge, prefix):
     evidence = EvidenceFormSet(data, prefix=f"{prefix}-evidence")
     newer = pledge.latest_update
     return _update_response(
-        request, pledge, form, evidence, status=409, conflict=newer,
+        request,
+        pledge,
+        form,
+        evidence,
+        status=409,
+        conflict=newer,
         missed=pledge.version - int(request.POST.get(f"{prefix}-version", 0) or 0),
     )
 
@@ -243,4 +254,3 @@ def _pledge_page(request, pledge, status=200, **context):
         topics=pledge.topics.all(),
     )
     return render(request, "staff/pledge_detail.html", context, status=status)
-
