@@ -7,6 +7,13 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """MD5 instead of PBKDF2: hashing a password dominated the suite's time. Only tests;
+    production keeps Django's default hashers."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache(settings):
     """Each test starts with an empty page cache, as a fresh deployment would, and reads
     the revision from the database (tests/test_caching.py tests the PostgreSQL listener)."""
