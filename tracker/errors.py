@@ -9,6 +9,7 @@ even when the database is down.
 import logging
 import sys
 
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -26,6 +27,27 @@ _FALLBACK = (
     "<title>{title} · Korea Pledge Tracker</title></head>"
     "<body><h1>{title}</h1><p>{message}</p></body></html>"
 )
+
+
+def reject_nul_bytes(get_response):
+    """A NUL byte in the query string is a 400 before any view or filter sees it.
+
+    No real link carries one, and PostgreSQL refuses NUL in text, so a filter, a search or
+    an admin list filter that passed it on would fail with a 500 (issue 16).
+    """
+
+    def middleware(request):
+        if any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
+            raise BadRequest("NUL byte in the query string.")
+        return get_response(request)
+
+    return middleware
+
+
+def _query_items(request):
+    for key, values in request.GET.lists():
+        for value in values:
+            yield key, value
 
 
 def bad_request(request, exception):

@@ -5,7 +5,8 @@ Forms only validate. The state change is Pledge.record_update().
 
 from django import forms
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
@@ -116,6 +117,19 @@ def quiet(pledges, now=None):
     return pledges.open().filter(
         Q(latest_update__created_at__lt=since) | Q(latest_update__isnull=True, created_at__lt=since)
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with the username's length checked before authenticate().
+
+    AuthenticationForm sets max_length after the field is built, so nothing enforces it,
+    and axes then records the overlong name in a 255-character column: a 500 on PostgreSQL.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 class WebURLField(forms.URLField):

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     # outage included.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tracker.errors.reject_nul_bytes",
     # Serves anonymous readers' cached public pages before the rest of the stack runs.
     "tracker.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -6,6 +6,7 @@ from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
 from tracker import errors, feeds
+from tracker.forms import LoginForm
 from tracker.views import public, staff
 
 staff_patterns = [
@@ -33,7 +34,9 @@ urlpatterns = [
     path("feed/", feeds.StatusChangeFeed(), name="feed"),
     path("api/pledges.json", public.pledges_json, name="pledges_json"),
     path("staff/", include((staff_patterns, "staff"))),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # Browsers ask for it on pages without a <link rel="icon"> (the admin's, for one).

@@ -89,9 +89,15 @@ def _return_url(request):
 
 
 def _safe_next(request, default):
+    """A path on this site to go back to; anything else (a view name, another host) gives
+    the default. Only paths: redirect() would take "overview" for a view name."""
     url = request.POST.get("next") or request.GET.get("next")
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        url
+        and url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return default
@@ -173,7 +179,7 @@ def record_update(request, pk):
             expected_version=form.cleaned_data["version"],
         )
     except StaleVersion as stale:
-        return _conflict_response(request, stale.pledge, prefix)
+        return _conflict_response(request, stale.pledge, prefix, form.cleaned_data["version"])
     except ValidationError as error:
         form.add_error(None, error.messages)
         return _update_response(request, pledge, form, evidence, status=422)
@@ -192,7 +198,7 @@ def record_update(request, pk):
     return render(request, "staff/worklist.html#pledge-row", context)
 
 
-def _conflict_response(request, pledge, prefix):
+def _conflict_response(request, pledge, prefix, form_version):
     """Another update landed: refuse, show it, and keep the editor's text for a deliberate retry."""
     pledge = _get_pledge_for_staff(pledge.pk)
     data = request.POST.copy()
@@ -207,7 +213,7 @@ def _conflict_response(request, pledge, prefix):
         evidence,
         status=409,
         conflict=newer,
-        missed=pledge.version - int(request.POST.get(f"{prefix}-version", 0) or 0),
+        missed=pledge.version - form_version,
     )
 
 
