@@ -23,6 +23,13 @@ def _empty_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _origin(settings):
+    """Absolute links name the test client's host (tests/test_hardening.py checks that they
+    come from this setting, never from the request)."""
+    settings.TRACKER_ORIGIN = "http://testserver"
+
+
 @pytest.fixture
 def reader(db):
     return UserFactory(username="reader", groups=["Readers"])

@@ -5,10 +5,12 @@ refuses NUL in text (SQLite stores it), so CI's PostgreSQL pass is the one that 
 """
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import PledgeFactory
+from tests.public_record import body, build_record, data_urls, public_urls
 from tests.test_staff import form_data
 from tracker.models import Pledge, Status
 
@@ -56,6 +58,7 @@ def test_a_stale_form_with_a_decimal_version_gets_the_conflict(editor_client, pl
     [
         "/staff/?statement=%00",
         "/pledges/?q=%00",
+        "/pledges/?topic=%00",
         "/admin/tracker/statement/?kind__exact=%00",
         "/admin/tracker/statusupdate/?status__exact=%00",
         "/admin/tracker/pledge/?status__exact=%00",
@@ -64,3 +67,107 @@ def test_a_stale_form_with_a_decimal_version_gets_the_conflict(editor_client, pl
 def test_a_nul_byte_in_the_query_string_is_a_400(curator_client, url):
     response = curator_client.get(url)
     assert response.status_code == 400
+
+
+# Authenticated responses -------------------------------------------------------------------
+
+
+@pytest.fixture
+def record(db):
+    return build_record()
+
+
+def test_a_signed_in_readers_public_pages_are_private_and_untagged(editor_client, record):
+    anonymous = Client()
+    for url in public_urls(record) + data_urls(record):
+        response = editor_client.get(url)
+        assert response.status_code == 200, url
+        cache_control = response["Cache-Control"]
+        assert "private" in cache_control and "public" not in cache_control, url
+        assert "Cookie" in response["Vary"], url
+        assert "ETag" not in response, url
+        public = anonymous.get(url)
+        assert "Cookie" in public["Vary"], url
+        assert public["ETag"], url
+
+
+def test_an_editors_flash_message_never_gets_a_public_cache_header(editor_client, record):
+    pledge = record.aid
+    editor_client.post(reverse("staff:record_update", args=[pledge.pk]), form_data(pledge))
+    response = editor_client.get(pledge.get_absolute_url())
+    assert "is now In progress" in body(response)
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+
+
+# Absolute URLs come from the configured origin -----------------------------------------------
+
+
+ORIGIN = "https://pledges.example"
+
+
+def test_absolute_urls_come_from_the_configured_origin_never_the_host(client, record, settings):
+    settings.TRACKER_ORIGIN = ORIGIN
+    hostile = {"HTTP_HOST": "127.0.0.1:1337"}
+    pledge_page = body(client.get(f"/pledges/{record.aid.slug}/", **hostile))
+    assert f'<link rel="canonical" href="{ORIGIN}/pledges/{record.aid.slug}/">' in pledge_page
+    assert f'content="{ORIGIN}/pledges/{record.aid.slug}/"' in pledge_page
+    statement_page = body(client.get(f"/statements/{record.forum.slug}/", **hostile))
+    assert f'href="{ORIGIN}/statements/{record.forum.slug}/"' in statement_page
+    for url in data_urls(record):
+        text = body(client.get(url, **hostile))
+        assert "1337" not in text, url
+        assert ORIGIN in text, url
+
+
+def test_the_json_next_link_uses_the_origin(client, settings):
+    settings.TRACKER_ORIGIN = ORIGIN
+    PledgeFactory.create_batch(101)
+    data = client.get("/api/pledges.json", HTTP_HOST="127.0.0.1:1337").json()
+    assert data["next"] == f"{ORIGIN}/api/pledges.json?page=2"
+
+
+# Login throttling behind a proxy ------------------------------------------------------------
+
+
+def login(client, username, password, forwarded_for):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.0.0.2",  # the proxy: every client arrives from it
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    settings.TRACKER_TRUSTED_PROXIES = 1
+
+
+def test_a_stranger_cannot_lock_a_staff_member_out_for_everyone(client, editor, behind_proxy):
+    for _ in range(settings_limit()):
+        assert login(client, "editor", "wrong", "203.0.113.9").status_code in (200, 429)
+    assert login(client, "editor", "wrong", "203.0.113.9").status_code == 429
+    ok = login(Client(), "editor", "correct horse battery staple", "198.51.100.7")
+    assert ok.status_code == 302
+
+
+def test_spraying_many_usernames_from_one_address_is_locked(client, editor, behind_proxy):
+    for n in range(settings_limit()):
+        login(client, f"staff{n}", "wrong", "203.0.113.9")
+    locked = login(client, "editor", "correct horse battery staple", "203.0.113.9")
+    assert locked.status_code == 429
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_lock(client, editor, behind_proxy):
+    # The proxy appends the address it saw; whatever the client wrote comes before it.
+    for n in range(settings_limit()):
+        login(client, f"staff{n}", "wrong", f"192.0.2.{n}, 203.0.113.9")
+    locked = login(client, "editor", "correct horse battery staple", "192.0.2.99, 203.0.113.9")
+    assert locked.status_code == 429
+
+
+def settings_limit():
+    from django.conf import settings
+
+    return settings.AXES_FAILURE_LIMIT

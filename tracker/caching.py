@@ -32,7 +32,7 @@ def cache_publicly(view):
     return view
 
 
-def _anonymous_read(request):
+def anonymous_read(request):
     """Only visitors without a session or pending messages all see the same page."""
     cookies = request.COOKIES
     return (
@@ -57,7 +57,7 @@ class PublicPageCacheMiddleware:
         return getattr(match.func, "cache_publicly", False)
 
     def __call__(self, request):
-        if not (_anonymous_read(request) and self._public(request)):
+        if not (anonymous_read(request) and self._public(request)):
             return self.get_response(request)
         from tracker.views.public import revision_etag, revision_last_modified
 

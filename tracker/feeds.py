@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
 from tracker.models import Counterpart, Pledge, StatusUpdate
-from tracker.views.public import public_view
+from tracker.views.public import absolute_url, public_view
 
 ITEMS = 50
 
@@ -30,11 +30,12 @@ class StatusChangeFeed(Feed):
         del response.headers["Last-Modified"]  # set from the revision instead
         return response
 
+    # Absolute links from the configured origin: Feed would otherwise take the Host header.
     def link(self):
-        return reverse("home")
+        return absolute_url(reverse("home"))
 
     def feed_url(self):
-        return reverse("feed")
+        return absolute_url(reverse("feed"))
 
     def updates(self):
         return (
@@ -54,7 +55,7 @@ class StatusChangeFeed(Feed):
         return f"{update.pledge.title}: {status} (update)"
 
     def item_link(self, update):
-        return f"{update.pledge.get_absolute_url()}#update-{update.pk}"
+        return absolute_url(f"{update.pledge.get_absolute_url()}#update-{update.pk}")
 
     def item_description(self, update):
         """The public note and the evidence links: never the internal note."""
@@ -87,10 +88,10 @@ class CounterpartFeed(StatusChangeFeed):
         return f"Korea Pledge Tracker: status updates on pledges concerning {counterpart.name}"
 
     def link(self, counterpart):
-        return counterpart.get_absolute_url()
+        return absolute_url(counterpart.get_absolute_url())
 
     def feed_url(self, counterpart):
-        return reverse("counterpart_feed", args=[counterpart.slug])
+        return absolute_url(reverse("counterpart_feed", args=[counterpart.slug]))
 
     def items(self, counterpart):
         return self.updates().filter(pledge__counterparts=counterpart)[:ITEMS]

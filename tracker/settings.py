@@ -39,6 +39,12 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY == _INSECURE_KEY or len(SECRET_KE
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Absolute links (canonical, og:url, feeds, the JSON API's next, the CSV) are built from
+# this origin, never from the request's Host header, which any client can set and which a
+# cached page would then hand to every later reader.
+TRACKER_ORIGIN = os.environ.get(
+    "TRACKER_ORIGIN", "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}"
+).rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -139,10 +145,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:worklist"
 LOGOUT_REDIRECT_URL = "home"
 
-# Login throttling: five failures lock the username+address pair for an hour.
+# Login throttling: five failed logins from one client address lock that address out for
+# an hour, whatever usernames it tried. Per address, never per username, so a stranger
+# cannot lock a staff member out for everyone, and spraying names is as slow as guessing.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "tracker.security.client_address"
+# How many proxies in front of the app append to X-Forwarded-For (0: none, the client
+# connects directly). Behind the documented TLS proxy: 1. Too high lets clients forge it.
+TRACKER_TRUSTED_PROXIES = int(os.environ.get("TRACKER_TRUSTED_PROXIES", "0"))
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)

@@ -26,7 +26,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.views.decorators.http import condition, require_safe
 
-from tracker.caching import cache_publicly
+from tracker.caching import anonymous_read, cache_publicly
 from tracker.models import (
     Counterpart,
     Person,
@@ -106,12 +106,23 @@ def public_view(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        response = conditional(view)(request, *args, **kwargs)
-        patch_vary_headers(response, ["HX-Request"])
-        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        if anonymous_read(request):
+            response = conditional(view)(request, *args, **kwargs)
+            patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        else:
+            # A signed-in reader's page may hold their messages (naming unpublished
+            # records): private, and no ETag a shared cache could match to the public page.
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ["HX-Request", "Cookie"])
         return response
 
     return cache_publicly(require_safe(wrapper))
+
+
+def absolute_url(path):
+    """The address of a path on this site, from the configured origin (never the Host)."""
+    return settings.TRACKER_ORIGIN + path
 
 
 # Tallies and the compliance score --------------------------------------------------------
@@ -398,7 +409,7 @@ def pledge_detail(request, slug):
     return render(
         request,
         "public/pledge_detail.html",
-        {"pledge": pledge, "page_url": request.build_absolute_uri(pledge.get_absolute_url())},
+        {"pledge": pledge, "page_url": absolute_url(pledge.get_absolute_url())},
     )
 
 
@@ -444,7 +455,12 @@ def statement_detail(request, slug):
     marks = [(p, p.quote) for p in statement.public_pledges] + [
         (r.pledge, r.quote) for r in statement.public_restatements
     ]
-    return render(request, "public/statement_detail.html", {"statement": statement, "marks": marks})
+    context = {
+        "statement": statement,
+        "marks": marks,
+        "page_url": absolute_url(statement.get_absolute_url()),
+    }
+    return render(request, "public/statement_detail.html", context)
 
 
 @public_view
@@ -563,7 +579,7 @@ def pledge_as_json(pledge, request):
     update = pledge.latest_update
     return {
         "slug": pledge.slug,
-        "url": request.build_absolute_uri(pledge.get_absolute_url()),
+        "url": absolute_url(pledge.get_absolute_url()),
         "title": pledge.title,
         "status": pledge.status,
         "status_label": pledge.get_status_display(),
@@ -582,7 +598,7 @@ def pledge_as_json(pledge, request):
         "statement": {
             "slug": statement.slug,
             "title": statement.title,
-            "url": request.build_absolute_uri(statement.get_absolute_url()),
+            "url": absolute_url(statement.get_absolute_url()),
             "date": _iso(statement.date),
             "date_precision": statement.date_precision,
             "display_date": statement.display_date,
@@ -627,7 +643,7 @@ def pledges_json(request):
     def link(number):
         params = request.GET.copy()
         params["page"] = number
-        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        return absolute_url(f"{request.path}?{params.urlencode()}")
 
     return _json(
         {
@@ -707,7 +723,7 @@ def pledges_csv(request):
         )
         .order_by("pk")
     )
-    base = request.build_absolute_uri("/")[:-1]
+    base = settings.TRACKER_ORIGIN
 
     def rows():
         writer = csv.writer(_Echo())
