@@ -8,7 +8,8 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, models, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -376,6 +377,24 @@ class PledgeQuerySet(models.QuerySet):
                 output_field=models.BooleanField(),
             )
         )
+
+    def refresh_status(self):
+        """Set each pledge's status, latest_update and version from its status history.
+
+        record_update() keeps these in step as it writes. History that arrives any other
+        way, such as a fixture of status updates (fixtures/followup.json), needs this
+        afterwards. One UPDATE statement; returns the number of pledges.
+        """
+        history = StatusUpdate.objects.filter(pledge=OuterRef("pk")).order_by()
+        latest = history.order_by("-created_at", "-pk")
+        count = history.values("pledge").annotate(n=Count("pk")).values("n")
+        changed = self.update(
+            latest_update=Subquery(latest.values("pk")[:1]),
+            status=Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_YET_RATED)),
+            version=Coalesce(Subquery(count), 0),
+        )
+        Revision.bump()
+        return changed
 
 
 class StaleVersion(Exception):

@@ -8,9 +8,12 @@ from django.core.management.base import CommandError
 from django.core.management.commands.runserver import Command as RunserverCommand
 from django.db import transaction
 
-from tracker.models import Statement
+from tracker.models import Pledge, Statement
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts exist only with DEBUG on
+# The statements and pledges from the seed documents, then the follow-up on them.
+FIXTURES = ["tracker", "followup"]
+
 DEMO_ACCOUNTS = [
     # username, group, may use the admin
     ("editor", "Editors", False),
@@ -39,12 +42,20 @@ class Command(RunserverCommand):
         if Statement.objects.exists():
             self.stdout.write("The database already has statements: fixtures not loaded again.")
         else:
-            call_command("loaddata", "tracker", verbosity=verbosity)
+            self.load_fixtures(verbosity)
         self.create_demo_accounts()
         if options["no_serve"]:
             return
         options["use_reloader"] = options.get("use_reloader", True)
         super().handle(*args, **options)
+
+    @transaction.atomic
+    def load_fixtures(self, verbosity):
+        """The documents' record, then the follow-up researched for it, in one transaction."""
+        call_command("loaddata", *FIXTURES, verbosity=verbosity)
+        # Fixtures write status updates row by row, bypassing record_update(): bring each
+        # pledge's current status, latest update and version into line with its history.
+        Pledge.objects.refresh_status()
 
     @transaction.atomic
     def create_demo_accounts(self):
