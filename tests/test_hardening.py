@@ -5,14 +5,16 @@ refuses NUL in text (SQLite stores it), so CI's PostgreSQL pass is the one that 
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import PledgeFactory
+from tests.factories import PledgeFactory, StatementFactory
 from tests.public_record import body, build_record, data_urls, public_urls
 from tests.test_staff import form_data
 from tracker.models import Pledge, Status
+from tracker.templatetags.tracker_tags import highlight
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +173,21 @@ def settings_limit():
     from django.conf import settings
 
     return settings.AXES_FAILURE_LIMIT
+
+
+# Highlighting ---------------------------------------------------------------------------
+
+
+def test_a_one_letter_quote_is_refused(db):
+    pledge = PledgeFactory.build(statement=StatementFactory(), quote="e", title="Short")
+    with pytest.raises(ValidationError) as error:
+        pledge.full_clean()
+    assert "cannot be a pledge" in str(error.value.message_dict["quote"])
+
+
+def test_a_quote_that_occurs_thousands_of_times_is_highlighted_everywhere_once():
+    text = "\n\n".join(["We will build a bridge and a road. " * 20] * 100)
+    html = highlight(text, [("a road", "/p/", "road", "")])
+    assert html.count('<mark id="road"') == 1
+    assert html.count("<mark") == 2000
+    assert html.count("<p>") == 100

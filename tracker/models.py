@@ -311,10 +311,19 @@ class Speaker(models.Model):
         return f"{self.person}, {self.office}"
 
 
+MIN_QUOTE_LENGTH = 20
+
+
 def quote_error(quote, statement):
     """The message for a quote that is not verbatim in its statement, or None if it is."""
     if not quote:
         return "Enter the verbatim quote."
+    if len(quote.strip()) < MIN_QUOTE_LENGTH:
+        # A pledge is at least a clause; a word or a letter would mark every place it occurs.
+        return (
+            f"A quote this short ({len(quote.strip())} characters) cannot be a pledge: copy "
+            f"at least {MIN_QUOTE_LENGTH} characters, the whole clause that makes the pledge."
+        )
     if statement is None or quote in statement.text:
         return None
     return (

@@ -1,5 +1,9 @@
 """Template helpers for the public pages: quotes highlighted in their source, dates, badges."""
 
+import heapq
+import itertools
+from bisect import bisect_left, bisect_right
+from collections import defaultdict, deque
 from urllib.parse import urlsplit
 
 from django import template
@@ -49,44 +53,59 @@ def highlight(text, marks, *, anchors=True, only_marked_paragraphs=False):
     overlap each other or cross a paragraph break still come out as valid, escaped HTML:
     an overlapped piece links to the earliest quote covering it. A quote's first occurrence
     carries its anchor id (when `anchors`), and `suffix_html` follows its end.
+
+    One sweep from left to right, so the time grows with the text and the number of
+    occurrences, never their product (a short quote can occur thousands of times).
     """
-    spans = quote_spans(text, [quote for quote, *_ in marks])
+    spans = sorted(quote_spans(text, [quote for quote, *_ in marks]))
     first = {}
-    for start, end, i in sorted(spans):
+    for start, end, i in spans:
         first.setdefault(i, (start, end))
-    paragraphs = paragraph_spans(text)
-    if only_marked_paragraphs:
-        paragraphs = [
-            (p_start, p_end)
-            for p_start, p_end in paragraphs
-            if any(start < p_end and end > p_start for start, end, _ in spans)
-        ]
+    ids_at, suffixes_at = defaultdict(list), defaultdict(list)
+    for i, (start, end) in first.items():
+        if anchors and marks[i][2]:
+            ids_at[start].append(marks[i][2])
+        if marks[i][3]:
+            suffixes_at[end].append(str(marks[i][3]))
+    starts = [start for start, _, _ in spans]
+    ends = sorted(end for _, end, _ in spans)
+    reach = list(itertools.accumulate((end for _, end, _ in spans), max, initial=0))
+
+    # The spans covering the piece being written: `covering` in order of (start, index),
+    # ended ones dropped lazily from its front; `open_ends` counts those still open.
+    by_start = sorted(spans, key=lambda span: (span[0], span[2]))
+    covering, open_ends, next_span = deque(), [], 0
     html = []
-    for p_start, p_end in paragraphs:
+    for p_start, p_end in paragraph_spans(text):
+        if only_marked_paragraphs and reach[bisect_left(starts, p_end)] <= p_start:
+            continue  # no quote starts before the paragraph ends and reaches into it
         cuts = {p_start, p_end}
-        for start, end, _ in spans:
-            cuts.update(c for c in (start, end) if p_start < c < p_end)
+        cuts.update(starts[bisect_right(starts, p_start) : bisect_left(starts, p_end)])
+        cuts.update(ends[bisect_right(ends, p_start) : bisect_left(ends, p_end)])
         cuts = sorted(cuts)
         parts = []
-        for a, b in zip(cuts, cuts[1:], strict=False):
-            covering = sorted((s, i) for s, e, i in spans if s <= a and e >= b)
+        for a, b in itertools.pairwise(cuts):
+            while next_span < len(by_start) and by_start[next_span][0] <= a:
+                span = by_start[next_span]
+                covering.append(span)
+                heapq.heappush(open_ends, span[1])
+                next_span += 1
+            while open_ends and open_ends[0] <= a:
+                heapq.heappop(open_ends)
+            while covering and covering[0][1] <= a:
+                covering.popleft()
             piece = _escape_lines(text[a:b])
             if not covering:
                 parts.append(piece)
                 continue
-            ids = [
-                marks[i][2] for i, span in first.items() if anchors and span[0] == a and marks[i][2]
-            ]
-            index = covering[0][1]
-            href = marks[index][1]
+            href = marks[covering[0][2]][1]
             inner = format_html('<a href="{}">{}</a>', href, mark_safe(piece)) if href else piece  # noqa: S308
+            ids = ids_at.get(a, [])
             extra_ids = "".join(format_html('<span id="{}"></span>', i) for i in ids[1:])
             id_attr = format_html(' id="{}"', ids[0]) if ids else ""
-            classes = "pledge-mark pledge-mark--overlap" if len(covering) > 1 else "pledge-mark"
+            classes = "pledge-mark pledge-mark--overlap" if len(open_ends) > 1 else "pledge-mark"
             parts.append(f'{extra_ids}<mark{id_attr} class="{classes}">{inner}</mark>')
-            for i, (_, end) in first.items():
-                if end == b and marks[i][3]:
-                    parts.append(str(marks[i][3]))
+            parts.extend(suffixes_at.get(b, []))
         html.append("<p>" + "".join(parts) + "</p>")
     return mark_safe("\n".join(html))  # noqa: S308 - every piece of text is escaped above
 
