@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
 SHOTS = Path(tempfile.gettempdir()) / "shots" / "staff"
-WIDTHS = {"desktop": 1280, "narrow": 360}
+WIDTHS = {"desktop": 1280, "narrow": 390}
 
 
 @pytest.fixture

@@ -55,11 +55,19 @@ def bad_request(request, exception):
 
 
 def permission_denied(request, exception):
-    return render(request, "403.html", status=403)
+    return render(request, _for_audience(request, "403.html"), status=403)
 
 
 def page_not_found(request, exception):
-    return render(request, "404.html", status=404)
+    return render(request, _for_audience(request, "404.html"), status=404)
+
+
+def _for_audience(request, template_name):
+    """Staff errors in the staff layout: its navigation, log-out and a way back to the worklist."""
+    match = getattr(request, "resolver_match", None)
+    if match and match.namespace == "staff":
+        return f"staff/{template_name}"
+    return template_name
 
 
 def server_error(request):

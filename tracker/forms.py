@@ -173,6 +173,7 @@ class BaseEvidenceFormSet(forms.BaseFormSet):
         ]
 
 
+# Three rows to start; "add another link" adds more, up to twenty.
 EvidenceFormSet = forms.formset_factory(
     EvidenceForm, formset=BaseEvidenceFormSet, extra=3, max_num=20, validate_max=True
 )

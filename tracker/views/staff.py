@@ -164,6 +164,8 @@ def record_update(request, pk):
         evidence = EvidenceFormSet(prefix=f"{prefix}-evidence")
         return _update_response(request, pledge, form, evidence)
 
+    if "add_link" in request.POST:
+        return _with_another_link(request, pledge, prefix)
     form = StatusUpdateForm(request.POST, pledge=pledge, prefix=prefix)
     evidence = EvidenceFormSet(request.POST, prefix=f"{prefix}-evidence")
     if not (form.is_valid() and evidence.is_valid()):
@@ -196,6 +198,22 @@ def record_update(request, pk):
         "return_url": _return_url(request),
     }
     return render(request, "staff/worklist.html#pledge-row", context)
+
+
+def _with_another_link(request, pledge, prefix):
+    """ "Add another link" without JavaScript: the same form, everything typed kept, one
+    more evidence row, focus in it. Nothing is saved, so nothing is marked as an error."""
+    evidence = EvidenceFormSet(request.POST, prefix=f"{prefix}-evidence")
+    data = request.POST.copy()
+    data[f"{evidence.prefix}-TOTAL_FORMS"] = min(evidence.total_form_count() + 1, evidence.max_num)
+    form = StatusUpdateForm(data, pledge=pledge, prefix=prefix)
+    evidence = EvidenceFormSet(data, prefix=evidence.prefix)
+    for unchecked in [form, *evidence.forms]:
+        unchecked.errors.clear()
+    evidence.non_form_errors().clear()
+    if evidence.forms:  # none if the management form was tampered with
+        evidence.forms[-1].fields["url"].widget.attrs["autofocus"] = ""
+    return _update_response(request, pledge, form, evidence)
 
 
 def _conflict_response(request, pledge, prefix, form_version):

@@ -50,6 +50,85 @@
     });
   });
 
+  /* The worklist filters: one intent, one request. Typing waits for a pause, a choice in a
+     list or a box applies at once, Enter or Apply applies now, and the same filters are never
+     asked for twice. The search box losing focus sends nothing, so the click that took the
+     focus lands on the row it was aimed at; a click in the results also drops a search still
+     waiting for its pause. htmx sends the request on the form's "filter" event. */
+  var SEARCH_PAUSE_MS = 500;
+
+  function filterQuery(params) {
+    var kept = new URLSearchParams();
+    params.forEach(function (value, key) {
+      if (value !== "" && key !== "page") kept.append(key, value);
+    });
+    kept.sort();
+    return kept.toString();
+  }
+
+  function applyFilters(form) {
+    clearTimeout(form.searchTimer);
+    var query = filterQuery(new FormData(form));
+    var last = form.sentQuery === undefined ? filterQuery(new URLSearchParams(location.search)) : form.sentQuery;
+    if (query === last) return;
+    form.sentQuery = query;
+    htmx.trigger(form, "filter");
+  }
+
+  function filterForm(element) {
+    var form = element.form || element;
+    return form.matches && form.matches("form.worklist-filters") ? form : null;
+  }
+
+  document.addEventListener("input", function (event) {
+    var form = filterForm(event.target);
+    if (!form || event.target.type !== "search") return;
+    clearTimeout(form.searchTimer);
+    form.searchTimer = setTimeout(applyFilters, SEARCH_PAUSE_MS, form);
+  });
+
+  document.addEventListener("change", function (event) {
+    var form = filterForm(event.target);
+    if (form && event.target.type !== "search") applyFilters(form);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = filterForm(event.target);
+    if (!form) return;
+    event.preventDefault();
+    applyFilters(form);
+  });
+
+  document.addEventListener("pointerdown", function (event) {
+    if (!event.target.closest || !event.target.closest("#worklist-results")) return;
+    var form = document.querySelector("form.worklist-filters");
+    if (form) clearTimeout(form.searchTimer);
+  });
+
+  /* "Add another link": a new evidence row from the formset's empty form, focus in it.
+     Without JavaScript the button posts the form and the server adds the row. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-add-link]");
+    if (!button) return;
+    event.preventDefault();
+    var fieldset = button.closest("[data-evidence]");
+    var template = fieldset.querySelector("template[data-evidence-row]");
+    var total = fieldset.querySelector("input[name$='-TOTAL_FORMS']");
+    var max = fieldset.querySelector("input[name$='-MAX_NUM_FORMS']");
+    var index = parseInt(total.value, 10);
+    var html = template.innerHTML.replace(/__prefix__/g, index).replace(/__number__/g, index + 1);
+    template.insertAdjacentHTML("beforebegin", html);
+    total.value = index + 1;
+    if (index + 1 >= parseInt(max.value, 10)) button.hidden = true;
+    template.previousElementSibling.querySelector("input").focus();
+  });
+
+  /* The live region floats over the page: a click on a message puts it away. */
+  document.addEventListener("click", function (event) {
+    var message = event.target.closest && event.target.closest("#messages .message");
+    if (message) message.remove();
+  });
+
   document.addEventListener("htmx:sendError", function () {
     announce("Could not reach the server. Nothing was saved; your text is still in the form.", "error");
   });
