@@ -4,6 +4,8 @@ Every test here failed before its fix. The NUL-byte ones fail only on PostgreSQL
 refuses NUL in text (SQLite stores it), so CI's PostgreSQL pass is the one that guards them.
 """
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -191,3 +193,52 @@ def test_a_quote_that_occurs_thousands_of_times_is_highlighted_everywhere_once()
     assert html.count('<mark id="road"') == 1
     assert html.count("<mark") == 2000
     assert html.count("<p>") == 100
+
+
+# Backfilled events --------------------------------------------------------------------------
+
+
+def backfill(editor):
+    """An event of October 2025 recorded, then an older one of March 2024 found and added."""
+    pledge = PledgeFactory()
+    pledge.record_update(
+        status=Status.IN_PROGRESS,
+        as_of=datetime.date(2025, 10, 1),
+        public_note="The 2025 step.",
+        author=editor,
+    )
+    older = pledge.record_update(
+        status=Status.NOT_STARTED,
+        as_of=datetime.date(2024, 3, 1),
+        public_note="The 2024 step, found later.",
+        author=editor,
+    )
+    return pledge, older
+
+
+def test_a_backfilled_update_does_not_become_current(editor):
+    pledge, older = backfill(editor)
+    pledge.refresh_from_db()
+    assert pledge.status == Status.IN_PROGRESS
+    assert pledge.latest_update.as_of == datetime.date(2025, 10, 1)
+    assert pledge.version == 2
+    assert older.previous_status == Status.NOT_YET_RATED  # what stood before March 2024
+
+
+def test_the_timeline_is_in_order_of_the_events(client, editor):
+    pledge, _ = backfill(editor)
+    html = body(client.get(pledge.get_absolute_url()))
+    assert html.index("The 2025 step.") < html.index("The 2024 step, found later.")
+
+
+def test_refreshing_status_from_history_also_takes_the_latest_event(editor):
+    pledge, _ = backfill(editor)
+    Pledge.objects.filter(pk=pledge.pk).update(status=Status.BROKEN)
+    Pledge.objects.filter(pk=pledge.pk).refresh_status()
+    assert Pledge.objects.get(pk=pledge.pk).status == Status.IN_PROGRESS
+
+
+def test_about_says_what_becomes_current_when_an_event_is_backfilled(client, db):
+    html = body(client.get("/about/"))
+    assert 'id="backfill"' in html
+    assert "does not become the current status" in html

@@ -395,7 +395,7 @@ class PledgeQuerySet(models.QuerySet):
         afterwards. One UPDATE statement; returns the number of pledges.
         """
         history = StatusUpdate.objects.filter(pledge=OuterRef("pk")).order_by()
-        latest = history.order_by("-created_at", "-pk")
+        latest = history.timeline()
         count = history.values("pledge").annotate(n=Count("pk")).values("n")
         changed = self.update(
             latest_update=Subquery(latest.values("pk")[:1]),
@@ -550,6 +550,10 @@ class Pledge(SluggedModel):
     ):
         """Append a status update and move the pledge's current status, in one transaction.
 
+        The current status is the latest event's: the update with the latest as-of date
+        (then the latest recorded). A backfilled update, dated before one already on
+        record, joins the history without becoming current.
+
         `evidence` is a sequence of (url, title) pairs. With `expected_version`, the update
         is refused with StaleVersion if another update landed since the editor's form was
         made, so no update is ever silently overwritten.
@@ -575,10 +579,19 @@ class Pledge(SluggedModel):
                 )
                 if expected_version is not None and current.version != expected_version:
                     raise StaleVersion(self)
+                history = StatusUpdate.objects.filter(pledge=self).timeline()
+                later = history.filter(as_of__gt=as_of).exists()
+                if later:
+                    # Backfilled: the status in force just before its date, and the
+                    # later event stays current (see /about/#backfill).
+                    before = history.filter(as_of__lte=as_of).values_list("status", flat=True)
+                    previous = before.first() or Status.NOT_YET_RATED
+                else:
+                    previous = current.status
                 update = StatusUpdate.objects.create(
                     pledge=self,
                     status=status,
-                    previous_status=current.status,
+                    previous_status=previous,
                     as_of=as_of,
                     public_note=public_note,
                     internal_note=internal_note,
@@ -589,9 +602,10 @@ class Pledge(SluggedModel):
                     Evidence(update=update, url=url, title=title, order=i)
                     for i, (url, title) in enumerate(evidence)
                 )
+                latest = update if not later else history.first()
                 Pledge.objects.filter(pk=self.pk).update(
-                    status=status,
-                    latest_update=update,
+                    status=latest.status,
+                    latest_update=latest,
                     version=F("version") + 1,
                     updated_at=timezone.now(),
                 )
@@ -636,6 +650,12 @@ class Restatement(models.Model):
 class StatusUpdateQuerySet(models.QuerySet):
     def public(self):
         return self.filter(pledge__in=Pledge.objects.public())
+
+    def timeline(self):
+        """Latest event first: by the as-of date each reports, then by when it was recorded.
+
+        The first is the pledge's current status, however late it was recorded."""
+        return self.order_by("-as_of", "-created_at", "-pk")
 
 
 class StatusUpdate(models.Model):

@@ -392,7 +392,9 @@ def pledge_detail(request, slug):
             Prefetch("statement__speaker_set", queryset=Speaker.objects.select_related("person")),
             Prefetch(
                 "updates",
-                queryset=StatusUpdate.objects.public().prefetch_related(
+                queryset=StatusUpdate.objects.public()
+                .timeline()
+                .prefetch_related(
                     "evidence",
                     Prefetch("source_statement", queryset=Statement.objects.public()),
                 ),

@@ -259,8 +259,10 @@ def _update_response(request, pledge, form, evidence, status=200, **extra):
 
 
 def _history_page(request, pledge):
-    updates = pledge.updates.select_related("author", "source_statement").prefetch_related(
-        "evidence"
+    updates = (
+        pledge.updates.timeline()
+        .select_related("author", "source_statement")
+        .prefetch_related("evidence")
     )
     return Paginator(updates, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
 
