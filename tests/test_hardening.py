@@ -15,7 +15,7 @@ from django.utils import timezone
 from tests.factories import PledgeFactory, StatementFactory
 from tests.public_record import body, build_record, data_urls, public_urls
 from tests.test_staff import form_data
-from tracker.models import Pledge, Status
+from tracker.models import NOTE_LIMIT, Pledge, Status, StatusUpdate
 from tracker.templatetags.tracker_tags import highlight
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +242,52 @@ def test_about_says_what_becomes_current_when_an_event_is_backfilled(client, db)
     html = body(client.get("/about/"))
     assert 'id="backfill"' in html
     assert "does not become the current status" in html
+
+
+# Length limits ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["public_note", "internal_note"])
+def test_an_overlong_note_is_a_422_with_the_text_kept(editor_client, pledge, field):
+    note = "Long. " * (NOTE_LIMIT // 6 + 1)
+    data = form_data(pledge) | {f"p{pledge.pk}-{field}": note}
+    response = editor_client.post(
+        reverse("staff:record_update", args=[pledge.pk]), data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f"at most {NOTE_LIMIT:,} characters, and this has {len(note.strip())}" in html
+    assert note.strip() in html  # kept for the editor to shorten
+    assert not StatusUpdate.objects.filter(pledge=pledge).exists()
+
+
+def test_record_update_refuses_an_overlong_note_from_any_caller(pledge, editor):
+    with pytest.raises(ValidationError):
+        pledge.record_update(
+            status=Status.IN_PROGRESS,
+            as_of=timezone.localdate(),
+            public_note="x" * (NOTE_LIMIT + 1),
+            author=editor,
+        )
+    assert not StatusUpdate.objects.exists()
+
+
+def test_the_admin_refuses_an_overlong_pledge_description(curator_client, pledge):
+    url = reverse("admin:tracker_pledge_change", args=[pledge.pk])
+    form = curator_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {
+        "statement": pledge.statement.pk,
+        "description": "x" * (NOTE_LIMIT + 1),
+        "counterparts": [],
+        "topics": [],
+        "restatements-TOTAL_FORMS": 0,
+        "restatements-INITIAL_FORMS": 0,
+        "updates-TOTAL_FORMS": 0,
+        "updates-INITIAL_FORMS": 0,
+    }
+    response = curator_client.post(url, data)
+    assert response.status_code == 200
+    assert "at most 5000 characters" in response.content.decode()
+    pledge.refresh_from_db()
+    assert pledge.description == ""

@@ -10,7 +10,7 @@ from django.core.validators import MaxLengthValidator, URLValidator
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from tracker.models import Counterpart, Statement, Status, Topic
+from tracker.models import NOTE_LIMIT, Counterpart, Statement, Status, Topic
 
 SORTS = {
     "statement": ("Newest statement", [F("statement__date").desc(nulls_last=True)]),
@@ -202,6 +202,11 @@ class StatusUpdateForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
+    too_long = (
+        f"Too long to save: at most {NOTE_LIMIT:,} characters, and this has "
+        "%(show_value)s. Shorten it; nothing was saved and your text is kept."
+    )
+
     def __init__(self, *args, pledge, **kwargs):
         self.pledge = pledge
         kwargs.setdefault("label_suffix", "")
@@ -212,6 +217,10 @@ class StatusUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         self.fields["as_of"].widget.attrs["max"] = today.isoformat()
+        for name in ("public_note", "internal_note"):
+            field = self.fields[name]
+            # The server says what is too long; the browser's maxlength would cut a paste.
+            field.validators.append(MaxLengthValidator(NOTE_LIMIT, self.too_long))
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]

@@ -6,13 +6,25 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import connection, models, transaction
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+
+# Length limits on free text, checked by every form (the admin's, the staff's) rather
+# than by maxlength in the browser, which would silently cut pasted text. Generous for
+# real records (the longest seed statement is about 70,000 characters) and small enough
+# that no page, feed or export balloons with one note.
+STATEMENT_TEXT_LIMIT = 300_000
+QUOTE_LIMIT = 3_000
+NOTE_LIMIT = 5_000
+
+
+def length_limit(limit):
+    return [MaxLengthValidator(limit)]
 
 
 class DatePrecision(models.TextChoices):
@@ -239,10 +251,12 @@ class Statement(SluggedModel):
     )
     language = models.CharField(max_length=10, default="en")
     text = models.TextField(
+        validators=length_limit(STATEMENT_TEXT_LIMIT),
         help_text="The cleaned full text: paragraphs separated by a blank line, "
-        "no site menus or footers."
+        "no site menus or footers.",
     )
     notes = models.TextField(
+        validators=length_limit(NOTE_LIMIT),
         blank=True,
         help_text="Public curator's notes: inconsistencies in the source, odd titles, "
         "what the source leaves unsaid.",
@@ -426,10 +440,13 @@ class Pledge(SluggedModel):
         related_name="pledges",
         help_text="The statement in which the pledge was (first) made.",
     )
-    quote = models.TextField(help_text="Verbatim: must occur exactly in the statement's text.")
+    quote = models.TextField(
+        validators=length_limit(QUOTE_LIMIT),
+        help_text="Verbatim: must occur exactly in the statement's text.",
+    )
     title = models.CharField(max_length=200, help_text="A short title in plain words.")
     slug = models.SlugField(max_length=200, unique=True, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(validators=length_limit(NOTE_LIMIT), blank=True)
     counterparts = models.ManyToManyField(Counterpart, blank=True, related_name="pledges")
     topics = models.ManyToManyField(Topic, blank=True, related_name="pledges")
     responsible_body = models.ForeignKey(
@@ -559,6 +576,9 @@ class Pledge(SluggedModel):
         made, so no update is ever silently overwritten.
         """
         status = Status(status)
+        for name, note in (("public_note", public_note), ("internal_note", internal_note)):
+            if len(note) > NOTE_LIMIT:
+                raise ValidationError({name: f"At most {NOTE_LIMIT:,} characters."})
         if as_of > timezone.localdate():
             raise ValidationError({"as_of": "The as-of date cannot be in the future."})
         if status != self.status and not public_note.strip():
@@ -622,8 +642,11 @@ class Restatement(models.Model):
 
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="restatements")
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="restatements")
-    quote = models.TextField(help_text="Verbatim: must occur exactly in this statement's text.")
-    note = models.TextField(blank=True)
+    quote = models.TextField(
+        validators=length_limit(QUOTE_LIMIT),
+        help_text="Verbatim: must occur exactly in this statement's text.",
+    )
+    note = models.TextField(validators=length_limit(NOTE_LIMIT), blank=True)
 
     class Meta:
         ordering = ["statement__date", "pk"]
@@ -665,8 +688,12 @@ class StatusUpdate(models.Model):
     status = models.CharField(max_length=20, choices=Status)
     previous_status = models.CharField(max_length=20, choices=Status, blank=True)
     as_of = models.DateField(help_text="When the reported event happened.")
-    public_note = models.TextField(blank=True)
-    internal_note = models.TextField(blank=True, help_text="Seen by staff only, never published.")
+    public_note = models.TextField(validators=length_limit(NOTE_LIMIT), blank=True)
+    internal_note = models.TextField(
+        validators=length_limit(NOTE_LIMIT),
+        blank=True,
+        help_text="Seen by staff only, never published.",
+    )
     source_statement = models.ForeignKey(
         Statement,
         null=True,
