@@ -83,9 +83,12 @@ def build_record():
         text=FORUM_TEXT,
         notes="The page gives the venue only as “Seoul”.",
     )
-    SpeakerFactory(statement=forum, person=minister, office="Minister of Foreign Affairs")
+    minister_speaking = SpeakerFactory(
+        statement=forum, person=minister, office="Minister of Foreign Affairs"
+    )
     aid = PledgeFactory(
         statement=forum,
+        maker=minister_speaking,
         slug="double-aid-to-asean",
         title="Double aid to ASEAN by 2027",
         quote="We will double our aid to ASEAN by 2027",
@@ -98,6 +101,7 @@ def build_record():
     )
     centre = PledgeFactory(
         statement=forum,
+        maker=minister_speaking,
         slug="korea-asean-centre",
         title="Open a “Korea–ASEAN centre” in Seoul, 경제 협력",
         quote="open a “Korea–ASEAN centre” in Seoul",
@@ -145,13 +149,14 @@ def build_record():
             "We will double our aid to ASEAN by 2027, the director repeated."
         ),
     )
-    SpeakerFactory(
+    director = SpeakerFactory(
         statement=unknown_date,
         person=PersonFactory(name="Lee Mi-yeon", slug="lee-mi-yeon"),
         office="Director General of the Bilateral Economic Diplomacy Bureau",
     )
     dialogue = PledgeFactory(
         statement=unknown_date,
+        maker=director,
         slug="korea-japan-economic-security-dialogue",
         title="Hold a Korea–Japan economic security dialogue",
         quote="hold a new ‘Korea-Japan Economic Security Dialogue’",

@@ -147,7 +147,12 @@ def test_pledge_list_shows_every_public_pledge(client, record):
         ("counterpart=japan", ["trees", "dialogue"]),
         ("topic=development-aid", ["aid", "centre"]),
         ("statement=economic-security-talks", ["dialogue", "aid"]),
-        ("speaker=lee-mi-yeon", ["dialogue"]),
+        (
+            "speaker=lee-mi-yeon-director-general-of-the-bilateral-economic-diplomacy-bureau",
+            ["dialogue"],
+        ),
+        ("speaker=cho-hyun-minister-of-foreign-affairs", ["aid", "centre"]),
+        ("speaker=body-ministry-of-foreign-affairs", ["trees", "formula"]),
         ("year=2025", ["aid", "centre", "trees", "formula"]),
         ("overdue=1", ["trees"]),
         ("q=trees", ["trees"]),
@@ -350,7 +355,7 @@ def test_statement_list_gives_date_speaker_and_pledge_count(client, record):
     html = get(client, "/statements/")
     words = text_of(html)
     assert "Keynote at the Korea–ASEAN forum" in words
-    assert "1 September 2025 · Speech · Cho Hyun" in words
+    assert "1 September 2025 stated in the source · Speech · Cho Hyun" in words
     assert f'href="/pledges/?statement={record.forum.slug}">4 pledges</a>' in html
     assert "Date not stated (The article gives only “On the 23rd”" in words
 

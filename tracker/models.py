@@ -2,13 +2,14 @@
 
 import calendar
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import connection, models, transaction
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -65,6 +66,60 @@ def format_partial_date(date, precision):
     if precision == DatePrecision.MONTH:
         return date.strftime("%B %Y")
     return f"{date.day} {date:%B %Y}"
+
+
+class Basis(models.TextChoices):
+    """Where a date or a name comes from."""
+
+    STATED = "stated", "Stated in the source"
+    INFERRED = "inferred", "Inferred"
+    OTHER_SOURCE = "other_source", "From another source"
+
+
+@dataclass(frozen=True)
+class Grounds:
+    """The basis of one date or attribution, as shown next to it wherever it appears.
+
+    `note` is the reasoning (inferred) or what the other source says (other source);
+    `doubt`, when not empty, says why the team doubts it.
+    """
+
+    basis: str
+    note: str = ""
+    source_url: str = ""
+    source_title: str = ""
+    doubt: str = ""
+
+    @property
+    def label(self):
+        return Basis(self.basis).label
+
+    @property
+    def is_doubtful(self):
+        return bool(self.doubt)
+
+    def as_dict(self):
+        return {
+            "basis": self.basis,
+            "note": self.note,
+            "source": {"url": self.source_url, "title": self.source_title}
+            if self.source_url
+            else None,
+            "doubt": self.doubt or None,
+        }
+
+
+def basis_errors(basis, note, source_url, source_title, *, prefix=""):
+    """What is missing for a basis to be checkable: reasoning, or a citation."""
+    errors = {}
+    if basis == Basis.INFERRED and not note.strip():
+        errors[f"{prefix}basis_note"] = "Say how it was inferred."
+    if basis == Basis.OTHER_SOURCE:
+        if not source_url:
+            errors[f"{prefix}source_url"] = "Give the address of the other source."
+        if not source_title.strip():
+            errors[f"{prefix}source_title"] = "Give the title of the other source."
+    return errors
 
 
 class Status(models.TextChoices):
@@ -181,6 +236,14 @@ class Counterpart(NamedModel):
 
     Kind = CounterpartKind
     kind = models.CharField(max_length=20, choices=Kind)
+    members = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="groupings",
+        help_text="For a grouping: the countries in it. Its pledges then also count for each "
+        "member, marked as made via the grouping.",
+    )
 
     class Meta(NamedModel.Meta):
         constraints = [
@@ -244,6 +307,20 @@ class Statement(SluggedModel):
     date_note = models.CharField(
         max_length=500, blank=True, help_text="What the source says about the date, in its words."
     )
+    date_basis = models.CharField(
+        max_length=20,
+        choices=Basis,
+        default=Basis.STATED,
+        help_text="Where the date comes from: the source itself, our inference, or another source.",
+    )
+    date_basis_note = models.TextField(
+        blank=True, help_text="The reasoning (inferred), or what the other source says."
+    )
+    date_source_url = models.URLField(max_length=500, blank=True)
+    date_source_title = models.CharField(max_length=300, blank=True)
+    date_doubt = models.CharField(
+        max_length=500, blank=True, help_text="If we doubt the date: why. Shown wherever it is."
+    )
     publisher = models.CharField(max_length=200, blank=True, help_text="Publisher or outlet.")
     source_url = models.URLField(max_length=500, blank=True)
     source_file = models.CharField(
@@ -281,6 +358,9 @@ class Statement(SluggedModel):
                 condition=Q(date_precision=DatePrecision.UNKNOWN) | Q(date__isnull=False),
                 name="statement_date_given_unless_unknown",
             ),
+            models.CheckConstraint(
+                condition=Q(date_basis__in=Basis.values), name="statement_date_basis_valid"
+            ),
         ]
 
     def __str__(self):
@@ -291,13 +371,36 @@ class Statement(SluggedModel):
 
     def clean(self):
         super().clean()
+        errors = basis_errors(
+            self.date_basis,
+            self.date_basis_note,
+            self.date_source_url,
+            self.date_source_title,
+            prefix="date_",
+        )
         if self.date_precision != DatePrecision.UNKNOWN and self.date is None:
-            raise ValidationError({"date": "Give a date, or set the precision to unknown."})
+            errors["date"] = "Give a date, or set the precision to unknown."
+        if errors:
+            raise ValidationError(errors)
         self.date = start_of_period(self.date, self.date_precision)
 
     @property
     def display_date(self):
         return format_partial_date(self.date, self.date_precision)
+
+    @property
+    def date_grounds(self):
+        return Grounds(
+            self.date_basis,
+            self.date_basis_note,
+            self.date_source_url,
+            self.date_source_title,
+            self.date_doubt,
+        )
+
+    @property
+    def publisher_display(self):
+        return self.publisher or "Publisher not named in the source"
 
     @property
     def paragraphs(self):
@@ -312,17 +415,97 @@ class Speaker(models.Model):
     office = models.CharField(max_length=300, help_text="The office as the source names it.")
     role = models.CharField(max_length=100, blank=True, help_text="e.g. opening remarks")
     order = models.PositiveSmallIntegerField(default=0)
+    basis = models.CharField(
+        max_length=20,
+        choices=Basis,
+        default=Basis.STATED,
+        help_text="Where the name and office come from.",
+    )
+    basis_note = models.TextField(
+        blank=True, help_text="The reasoning (inferred), or what the other source says."
+    )
+    source_url = models.URLField(max_length=500, blank=True)
+    source_title = models.CharField(max_length=300, blank=True)
+    doubt = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="If we doubt this name or office: why. Marked wherever it appears.",
+    )
+    attribution = models.SlugField(
+        max_length=220,
+        default="",
+        editable=False,
+        db_index=True,
+        help_text="Person, office and doubt: the speaker filter's key, so one person's "
+        "attributions under different offices, or doubted ones, are never merged.",
+    )
 
     class Meta:
         ordering = ["order", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["statement", "person"], name="speaker_once_per_statement"
-            )
+            ),
+            models.CheckConstraint(condition=Q(basis__in=Basis.values), name="speaker_basis_valid"),
         ]
 
     def __str__(self):
         return f"{self.person}, {self.office}"
+
+    def save(self, *args, **kwargs):
+        self.attribution = attribution_key(self.person.name, self.office, self.doubt)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if errors := basis_errors(self.basis, self.basis_note, self.source_url, self.source_title):
+            raise ValidationError(errors)
+
+    @property
+    def grounds(self):
+        return Grounds(self.basis, self.basis_note, self.source_url, self.source_title, self.doubt)
+
+    @property
+    def label(self):
+        """The attribution in words, as the speaker filter offers it."""
+        label = f"{self.person.name}, {self.office}"
+        return f"{label} (doubtful)" if self.doubt else label
+
+
+def attribution_key(name, office, doubt=""):
+    """One key per person, office and doubt: 'cho-tae-yul-foreign-minister-doubtful'."""
+    key = slugify(f"{name} {office}")[:200].strip("-")
+    return f"{key}-doubtful" if doubt else key
+
+
+BODY_KEY_PREFIX = "body-"
+
+
+@dataclass(frozen=True)
+class Maker:
+    """Who made a pledge: a speaker of its statement, or the issuing body."""
+
+    key: str
+    name: str
+    office: str = ""
+    grounds: Grounds | None = None
+    is_body: bool = False
+
+    @property
+    def label(self):
+        if self.is_body:
+            return self.name
+        label = f"{self.name}, {self.office}"
+        return f"{label} (doubtful)" if self.grounds and self.grounds.is_doubtful else label
+
+    def as_dict(self):
+        return {
+            "key": self.key,
+            "kind": "body" if self.is_body else "person",
+            "name": self.name,
+            "office": self.office or None,
+            "attribution": self.grounds.as_dict() if self.grounds else None,
+        }
 
 
 MIN_QUOTE_LENGTH = 20
@@ -388,6 +571,67 @@ class PledgeQuerySet(models.QuerySet):
         today = today or timezone.localdate()
         return self.open().filter(target_deadline__lt=today)
 
+    def made_by(self, key):
+        """Pledges made by one attribution (see Speaker.attribution) or, for a key
+        'body-<slug>', by one issuing body in a statement that names no maker."""
+        if key.startswith(BODY_KEY_PREFIX):
+            return self.filter(
+                maker__isnull=True, statement__issuing_body__slug=key[len(BODY_KEY_PREFIX) :]
+            )
+        return self.filter(maker__attribution=key)
+
+    def maker_choices(self):
+        """(key, label) for every maker of these pledges, for the speaker filter: two
+        queries, whatever the number of pledges."""
+        people = (
+            Speaker.objects.filter(pledges_made__in=self)
+            .order_by("person__name", "office", "doubt")
+            .values_list("attribution", "person__name", "office", "doubt")
+            .distinct()
+        )
+        bodies = (
+            Body.objects.filter(statements__pledges__in=self.filter(maker__isnull=True))
+            .order_by("name")
+            .values_list("slug", "name")
+            .distinct()
+        )
+        choices = {}
+        for key, name, office, doubt in people:
+            choices.setdefault(key, f"{name}, {office}" + (" (doubtful)" if doubt else ""))
+        for slug, name in bodies:
+            choices[BODY_KEY_PREFIX + slug] = name
+        return list(choices.items())
+
+    def concerning(self, slug):
+        """Pledges naming the counterpart, or a grouping it belongs to (the IP4 pledges
+        count for Japan). A subquery, not a join, so no pledge is counted twice."""
+        matching = Pledge.objects.filter(
+            Q(counterparts__slug=slug) | Q(counterparts__members__slug=slug)
+        )
+        return self.filter(pk__in=matching.values("pk"))
+
+    def with_via_grouping(self, slug):
+        """Annotate `via_grouping` (name) and `via_grouping_slug`: the grouping through which
+        a pledge concerns the counterpart, or None when the pledge names it directly."""
+        direct = Counterpart.pledges.through.objects.filter(
+            pledge=OuterRef("pk"), counterpart__slug=slug
+        )
+        via = Counterpart.objects.filter(pledges=OuterRef("pk"), members__slug=slug).order_by(
+            "name"
+        )
+        return self.annotate(
+            via_grouping=Case(
+                When(Exists(direct), then=Value(None)),
+                default=Subquery(via.values("name")[:1]),
+                output_field=models.CharField(),
+            ),
+            via_grouping_slug=Case(
+                When(Exists(direct), then=Value(None)),
+                default=Subquery(via.values("slug")[:1]),
+                output_field=models.CharField(),
+            ),
+        )
+
     def with_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.annotate(
@@ -452,6 +696,15 @@ class Pledge(SluggedModel):
     responsible_body = models.ForeignKey(
         Body, null=True, blank=True, on_delete=models.PROTECT, related_name="pledges"
     )
+    maker = models.ForeignKey(
+        Speaker,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pledges_made",
+        help_text="The speaker of the statement who made this pledge. Leave empty when the "
+        "source names no person: the statement's issuing body made it.",
+    )
     target_date = models.DateField(
         null=True,
         blank=True,
@@ -462,6 +715,12 @@ class Pledge(SluggedModel):
         max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
     )
     target_note = models.CharField(max_length=500, blank=True)
+    target_basis = models.CharField(
+        max_length=20,
+        choices=Basis,
+        default=Basis.STATED,
+        help_text="Where the target date comes from; the target note gives the reasoning.",
+    )
     target_deadline = models.DateField(
         null=True,
         blank=True,
@@ -512,6 +771,10 @@ class Pledge(SluggedModel):
                 condition=Q(target_precision=DatePrecision.UNKNOWN) | Q(target_date__isnull=False),
                 name="pledge_target_given_unless_unknown",
             ),
+            models.CheckConstraint(
+                condition=Q(target_basis__in=[Basis.STATED, Basis.INFERRED]),
+                name="pledge_target_basis_valid",
+            ),
         ]
         indexes = [models.Index(fields=["status", "target_deadline"])]
 
@@ -532,8 +795,30 @@ class Pledge(SluggedModel):
             errors["quote"] = message
         if self.target_precision != DatePrecision.UNKNOWN and self.target_date is None:
             errors["target_date"] = "Give a target date, or set the precision to unknown."
+        if self.target_basis == Basis.INFERRED and not self.target_note.strip():
+            errors["target_note"] = "Say how the target date was inferred."
+        statement = _statement_of(self)
+        if self.maker_id and statement and self.maker.statement_id != statement.pk:
+            errors["maker"] = "The maker must be one of this statement's speakers."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def made_by(self):
+        """Who made the pledge (a Maker), or None when the source names no one at all."""
+        if self.maker_id:
+            speaker = self.maker
+            return Maker(speaker.attribution, speaker.person.name, speaker.office, speaker.grounds)
+        body = self.statement.issuing_body
+        if body:
+            return Maker(BODY_KEY_PREFIX + body.slug, body.name, is_body=True)
+        return None
+
+    @property
+    def target_grounds(self):
+        if self.target_precision == DatePrecision.UNKNOWN:
+            return None
+        return Grounds(self.target_basis, self.target_note)
 
     @property
     def display_target(self):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from tracker.models import DatePrecision, Status
+from tracker.models import Basis, DatePrecision, Status
 
 register = template.Library()
 
@@ -166,29 +166,121 @@ def _partial_date(date, precision, text, note, show_note):
     return shown
 
 
+SHORT_BASIS = {
+    Basis.STATED: "stated in the source",
+    Basis.INFERRED: "inferred",
+    Basis.OTHER_SOURCE: "from another source",
+}
+
+
 @register.simple_tag
-def statement_date(statement, note="always"):
-    """The statement's date only as precisely as the source gives it, with the source's words.
+def basis_mark(grounds, full=False):
+    """Where a date or name comes from, and a visible mark if we doubt it.
+
+    Short form (lists, captions, the timeline): a label whose title holds the reasoning.
+    Full form (detail rows): the reasoning and the citation in words, and why we doubt it.
+    """
+    if grounds is None:
+        return ""
+    basis = Basis(grounds.basis)
+    if full:
+        citation = ""
+        if grounds.source_url:
+            citation = format_html(
+                ' <a href="{}" rel="external noopener">{}</a>',
+                grounds.source_url,
+                grounds.source_title,
+            )
+        note = format_html(" {}", grounds.note) if grounds.note else ""
+        mark = format_html(
+            '<span class="basis-full"><span class="basis basis--{}">{}</span>{}{}</span>',
+            basis.value,
+            f"{basis.label}:" if note or citation else basis.label,
+            citation,
+            note,
+        )
+        if grounds.doubt:
+            mark = format_html(
+                '{} <span class="doubt-full"><strong class="doubt">Doubtful</strong> {}</span>',
+                mark,
+                grounds.doubt,
+            )
+        return mark
+    mark = format_html(
+        '<span class="basis basis--{}"{}>{}</span>',
+        basis.value,
+        format_html(' title="{}"', grounds.note) if grounds.note else "",
+        SHORT_BASIS[basis],
+    )
+    if grounds.doubt:
+        mark = format_html(
+            '{} <span class="doubt" title="{}">doubtful<span class="visually-hidden">: {}</span>'
+            "</span>",
+            mark,
+            grounds.doubt,
+            grounds.doubt,
+        )
+    return mark
+
+
+@register.simple_tag
+def statement_date(statement, note="always", basis=True):
+    """The statement's date only as precisely as the source gives it, with the source's words
+    and where the date comes from.
 
     `note` is "always", "unknown" (only when the source gives no date at all) or "never".
     """
-    return _partial_date(
+    shown = _partial_date(
         statement.date,
         statement.date_precision,
         statement.display_date,
         statement.date_note,
         note,
     )
+    if basis and statement.date_precision != DatePrecision.UNKNOWN:
+        shown = format_html("{} {}", shown, basis_mark(statement.date_grounds))
+    return shown
 
 
 @register.simple_tag
 def target_date(pledge, note="always"):
-    return _partial_date(
+    shown = _partial_date(
         pledge.target_date,
         pledge.target_precision,
         pledge.display_target,
         pledge.target_note,
         note,
+    )
+    if pledge.target_grounds:
+        shown = format_html("{} {}", shown, basis_mark(pledge.target_grounds))
+    return shown
+
+
+@register.simple_tag
+def speaker_name(speaker, full=False):
+    """A speaker as the source names them, with the basis and any doubt."""
+    role = format_html(" ({})", speaker.role) if full and speaker.role else ""
+    return format_html(
+        "<strong>{}</strong>, {}{} {}",
+        speaker.person.name,
+        speaker.office,
+        role,
+        basis_mark(speaker.grounds, full=full),
+    )
+
+
+@register.simple_tag
+def made_by(pledge, full=False):
+    """Who made the pledge: one speaker of its statement, or the issuing body."""
+    if pledge.maker_id:
+        return speaker_name(pledge.maker, full=full)
+    maker = pledge.made_by
+    if maker is None:
+        return format_html('<span class="muted">{}</span>', "Not stated in the source")
+    return format_html(
+        '<strong>{}</strong> <span class="muted">({})</span>',
+        maker.name,
+        "the issuing body: the source names no person",
     )
 
 

@@ -29,7 +29,6 @@ from django.views.decorators.http import condition, require_safe
 from tracker.caching import anonymous_read, cache_publicly
 from tracker.models import (
     Counterpart,
-    Person,
     Pledge,
     Restatement,
     Revision,
@@ -254,7 +253,7 @@ class PledgeFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
     counterpart = forms.ChoiceField(required=False)
     topic = forms.ChoiceField(required=False)
-    speaker = forms.ChoiceField(required=False)
+    speaker = forms.ChoiceField(label="Made by", required=False)
     year = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     statement = forms.SlugField(required=False, max_length=200, widget=forms.HiddenInput)
     overdue = forms.BooleanField(required=False, label="Overdue only")
@@ -277,11 +276,7 @@ class PledgeFilterForm(forms.Form):
             .values_list("slug", "name", "n")
         ]
         with_pledges = Statement.objects.filter(pk__in=public.values("statement"))
-        self.fields["speaker"].choices = [("", "Any speaker")] + list(
-            Person.objects.filter(speaker_set__statement__in=with_pledges)
-            .distinct()
-            .values_list("slug", "name")
-        )
+        self.fields["speaker"].choices = [("", "Anyone")] + public.maker_choices()
         self.fields["year"].choices = [("", "Any year")] + [
             (d.year, d.year) for d in with_pledges.dates("date", "year", "DESC")
         ]
@@ -317,11 +312,11 @@ class PledgeFilterForm(forms.Form):
         if "status" in f:
             pledges = pledges.filter(status=f["status"])
         if "counterpart" in f:
-            pledges = pledges.filter(counterparts__slug=f["counterpart"])
+            pledges = pledges.concerning(f["counterpart"]).with_via_grouping(f["counterpart"])
         if "topic" in f:
             pledges = pledges.filter(topics__slug=f["topic"])
         if "speaker" in f:
-            pledges = pledges.filter(statement__speaker_set__person__slug=f["speaker"])
+            pledges = pledges.made_by(f["speaker"])
         if "year" in f:
             pledges = pledges.filter(statement__date__year=f["year"])
         if "statement" in f:
@@ -339,7 +334,7 @@ def _pledge_rows():
     return (
         Pledge.objects.public()
         .with_overdue()
-        .select_related("statement", "latest_update")
+        .select_related("statement__issuing_body", "latest_update", "maker__person")
         .prefetch_related("counterparts", "topics")
     )
 
@@ -385,7 +380,7 @@ def pledge_detail(request, slug):
     pledge = get_object_or_404(
         Pledge.objects.public()
         .with_overdue()
-        .select_related("statement__issuing_body", "responsible_body")
+        .select_related("statement__issuing_body", "responsible_body", "maker__person")
         .prefetch_related(
             "counterparts",
             "topics",
@@ -439,14 +434,14 @@ def statement_detail(request, slug):
             Prefetch("speaker_set", queryset=Speaker.objects.select_related("person")),
             Prefetch(
                 "pledges",
-                queryset=Pledge.objects.public().with_overdue(),
+                queryset=Pledge.objects.public().with_overdue().select_related("maker__person"),
                 to_attr="public_pledges",
             ),
             Prefetch(
                 "restatements",
                 queryset=Restatement.objects.filter(
                     pledge__in=Pledge.objects.public()
-                ).select_related("pledge__statement"),
+                ).select_related("pledge__statement__issuing_body", "pledge__maker__person"),
                 to_attr="public_restatements",
             ),
         ),
@@ -477,12 +472,15 @@ def topic_list(request):
     return render(request, "public/topic_list.html", {"groups": groups})
 
 
-def _group_page(request, obj, relation, context):
-    """A counterpart's or topic's page: how its pledges stand, then the pledges."""
-    tally = Tally.of(Pledge.objects.public().filter(**{relation: obj}))
+def _group_page(request, obj, narrow, context, rows=None):
+    """A counterpart's or topic's page: how its pledges stand, then the pledges.
+
+    `narrow` keeps the pledges the page is about; `rows`, if given, is the queryset the
+    list is drawn from (a counterpart's marks pledges that concern it via a grouping)."""
+    tally = Tally.of(narrow(Pledge.objects.public()))
     if not tally.total:
         raise Http404("No public pledges.")  # nothing public about it: as if it did not exist
-    pledges = _pledge_rows().filter(**{relation: obj})
+    pledges = narrow(rows if rows is not None else _pledge_rows())
     page = Paginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
     context = {"object": obj, "tally": tally, "page": page, **context}
     return render(request, "public/group_detail.html", context)
@@ -494,14 +492,19 @@ def counterpart_detail(request, slug):
     return _group_page(
         request,
         counterpart,
-        "counterparts",
+        lambda pledges: pledges.concerning(slug),
         {
             "kind": "counterpart",
             "list_url": reverse("counterpart_list"),
             "list_label": "Counterparts",
             "filter_param": f"counterpart={slug}",
             "feed_url": reverse("counterpart_feed", args=[slug]),
+            "members": counterpart.members.all(),
+            "groupings": counterpart.groupings.filter(
+                pledges__in=Pledge.objects.public()
+            ).distinct(),
         },
+        rows=_pledge_rows().with_via_grouping(slug),
     )
 
 
@@ -511,7 +514,7 @@ def topic_detail(request, slug):
     return _group_page(
         request,
         topic,
-        "topics",
+        lambda pledges: pledges.filter(topics=topic),
         {
             "kind": "topic",
             "list_url": reverse("topic_list"),
