@@ -25,9 +25,7 @@ RESEARCHED = {
     4: "With Russia, we will take a prudent approach",
     5: "halt Russia–North Korea military cooperation",
     6: "work with NATO to deliver tangible outcomes",
-    8: "reinforce its economic-security architecture",
     9: "Chair of the Minerals Security Partnership",
-    10: "cyber, space, and AI",
     11: "propose an AI Initiative",
     12: "Korea–ASEAN Solidarity Initiative",
     13: "With Central Asia",
@@ -38,9 +36,10 @@ RESEARCHED = {
     19: "regular high-level talks with Washington, Beijing, Tokyo, and Moscow",
     22: "economic diplomacy cooperation channels",
     23: "Korea-Japan Economic Security Dialogue",
-    25: "Japan in IPEF",
-    26: "Japan in the Minerals Security Partnership",
+    24: "IPEF, and the Minerals Security Partnership (MSP)",
     28: "60th anniversary of the normalization",
+    36: "strengthen overseas networks",
+    37: "counter hybrid threats",
 }
 
 pytestmark = pytest.mark.django_db
