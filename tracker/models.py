@@ -314,7 +314,9 @@ class Statement(SluggedModel):
         help_text="Where the date comes from: the source itself, our inference, or another source.",
     )
     date_basis_note = models.TextField(
-        blank=True, help_text="The reasoning (inferred), or what the other source says."
+        blank=True,
+        validators=length_limit(NOTE_LIMIT),
+        help_text="The reasoning (inferred), or what the other source says.",
     )
     date_source_url = models.URLField(max_length=500, blank=True)
     date_source_title = models.CharField(max_length=300, blank=True)
@@ -422,7 +424,9 @@ class Speaker(models.Model):
         help_text="Where the name and office come from.",
     )
     basis_note = models.TextField(
-        blank=True, help_text="The reasoning (inferred), or what the other source says."
+        blank=True,
+        validators=length_limit(NOTE_LIMIT),
+        help_text="The reasoning (inferred), or what the other source says.",
     )
     source_url = models.URLField(max_length=500, blank=True)
     source_title = models.CharField(max_length=300, blank=True)
