@@ -12,7 +12,7 @@ import pytest
 
 from tests import test_browser_staff
 from tests.test_browser_staff import allow_http_errors, log_in, open_form, row, shoot
-from tracker.models import Status, StatusUpdate
+from tracker.models import Pledge, Status, StatusUpdate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -199,3 +199,76 @@ def test_the_evidence_legend_fits_on_one_line(page, live_server, world, width):
     )
     assert height < 1.5 * line, (height, line)
     assert consulate.status == Status.NOT_YET_RATED
+
+
+# What editors also expect ------------------------------------------------------------------
+
+
+def test_keyboard_only_reach_a_row_update_save_and_move_on(page, live_server, world):
+    from playwright.sync_api import expect
+
+    consulate, hydrogen = world["consulate"], world["hydrogen"]
+    log_in(page, live_server, path="/staff/?sort=title")
+    expect(page.locator("#keyboard-hint")).to_contain_text("Ctrl+Enter saves")
+    shoot(page, "worklist")
+    page.keyboard.press("j")
+    expect(row(page, hydrogen).locator(".pledge-row")).to_be_focused()  # titles: J, O, S...
+    page.keyboard.press("j")
+    expect(row(page, consulate).locator(".pledge-row")).to_be_focused()
+    page.keyboard.press("k")
+    expect(row(page, hydrogen).locator(".pledge-row")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(row(page, consulate).locator(".pledge-row")).to_be_focused()
+    page.keyboard.press("Enter")
+    form = row(page, consulate).locator("form.update-form")
+    expect(form.get_by_label("New status")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # Not yet rated -> Not started
+    expect(form.get_by_label("New status")).to_have_value("not_started")
+    while not form.get_by_label("Public note").evaluate("el => el === document.activeElement"):
+        page.keyboard.press("Tab")  # through the date's parts
+    page.keyboard.type("Assessed: nothing begun yet.")
+    shoot(page, "keyboard-form")
+    page.keyboard.press("Control+Enter")
+    expect(row(page, consulate).locator(".badge--not_started")).to_be_visible()
+    expect(row(page, consulate).locator(".pledge-row")).to_be_focused()
+    page.keyboard.press("j")
+    expect(page.locator("tbody.pledge").nth(2).locator(".pledge-row")).to_be_focused()
+    assert Pledge.objects.get(pk=consulate.pk).status == Status.NOT_STARTED
+
+
+def test_filters_are_remembered_across_sessions_with_a_way_back(browser, page, live_server, world):
+    from playwright.sync_api import expect
+
+    log_in(page, live_server)
+    page.get_by_label("Counterpart").select_option(label="Japan")
+    expect(page).to_have_url(re.compile(r"/staff/\?counterpart=japan$"))
+
+    other = browser.new_context()  # a new session: log in again elsewhere
+    try:
+        later = other.new_page()
+        log_in(later, live_server)
+        expect(later).to_have_url(re.compile(r"/staff/\?counterpart=japan$"))
+        expect(later.locator("tbody.pledge")).to_have_count(4)
+        expect(later.get_by_label("Counterpart")).to_have_value("japan")
+        later.get_by_role("link", name="Clear filters").click()
+        expect(later).to_have_url(re.compile(r"/staff/$"))
+        expect(later.locator("tbody.pledge")).to_have_count(5)
+        later.goto(live_server.url + "/staff/")
+        expect(later.locator("tbody.pledge")).to_have_count(5)
+    finally:
+        other.close()
+
+
+def test_my_day_counts_open_the_filtered_worklist(page, live_server, world):
+    from playwright.sync_api import expect
+
+    log_in(page, live_server)
+    my_day = page.get_by_role("navigation", name="My day")
+    expect(my_day).to_contain_text("1 overdue")
+    expect(my_day).to_contain_text("1 update I recorded this week")
+    shoot(page, "my-day")
+    my_day.get_by_role("link", name=re.compile("overdue")).click()
+    expect(page).to_have_url(re.compile(r"/staff/\?overdue=on$"))
+    expect(page.locator("tbody.pledge")).to_have_count(1)
+    expect(row(page, world["consulate"])).to_be_visible()
+    expect(page.get_by_label("Overdue")).to_be_checked()

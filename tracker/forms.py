@@ -7,10 +7,10 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator, URLValidator
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
-from tracker.models import NOTE_LIMIT, Counterpart, Statement, Status, Topic
+from tracker.models import NOTE_LIMIT, Counterpart, Statement, Status, Topic, start_of_week
 
 SORTS = {
     "statement": ("Newest statement", [F("statement__date").desc(nulls_last=True)]),
@@ -64,6 +64,7 @@ class WorklistFilterForm(forms.Form):
         help_text=f"The {RECENT_STATEMENTS} most recent, or any other by its link "
         "from a staff pledge page.",
     )
+    due_this_month = forms.BooleanField(label="Due this month", required=False)
     overdue = forms.BooleanField(label="Overdue", required=False)
     quiet = forms.BooleanField(
         label=f"No update in {settings.TRACKER_QUIET_DAYS} days",
@@ -71,6 +72,7 @@ class WorklistFilterForm(forms.Form):
         help_text="open pledges only; if never updated, counted from when it was added",
     )
     unrated = forms.BooleanField(label="Not yet rated", required=False)
+    mine = forms.BooleanField(label="Updated by me this week", required=False)
     sort = forms.ChoiceField(
         # The default sort has the empty value, so it stays out of the URL.
         choices=[("" if key == DEFAULT_SORT else key, label) for key, (label, _) in SORTS.items()],
@@ -87,8 +89,8 @@ class WorklistFilterForm(forms.Form):
             recent += list(Statement.objects.filter(slug=chosen).values_list("slug", "title"))
         self.fields["statement"].choices = [("", "Any statement"), *recent]
 
-    def filter(self, pledges, today=None):
-        """Apply the valid filters and the sort to a pledge queryset."""
+    def filter(self, pledges, user, today=None):
+        """Apply the valid filters and the sort to a pledge queryset; `user` is who "me" is."""
         today = today or timezone.localdate()
         self.is_valid()  # an invalid field drops out of cleaned_data: that filter is ignored
         data = self.cleaned_data
@@ -101,22 +103,18 @@ class WorklistFilterForm(forms.Form):
             pledges = pledges.filter(topics=data["topic"])
         if data.get("statement"):
             pledges = pledges.filter(statement__slug=data["statement"])
+        if data.get("due_this_month"):
+            pledges = pledges.due_this_month(today)
         if data.get("overdue"):
             pledges = pledges.overdue(today)
         if data.get("quiet"):
-            pledges = quiet(pledges)
+            pledges = pledges.quiet()
         if data.get("unrated"):
             pledges = pledges.filter(status=Status.NOT_YET_RATED)
+        if data.get("mine"):
+            pledges = pledges.updated_by(user, start_of_week())
         order = SORTS[data.get("sort") or DEFAULT_SORT][1]
         return pledges.order_by(*order, "pk")
-
-
-def quiet(pledges, now=None):
-    """Open pledges with no update recorded in TRACKER_QUIET_DAYS (or never, if older than that)."""
-    since = (now or timezone.now()) - timezone.timedelta(days=settings.TRACKER_QUIET_DAYS)
-    return pledges.open().filter(
-        Q(latest_update__created_at__lt=since) | Q(latest_update__isnull=True, created_at__lt=since)
-    )
 
 
 class LoginForm(AuthenticationForm):

@@ -636,6 +636,30 @@ class PledgeQuerySet(models.QuerySet):
             ),
         )
 
+    def due_this_month(self, today=None):
+        """Open pledges whose deadline falls in the current month (not those already past)."""
+        today = today or timezone.localdate()
+        month_end = end_of_period(today, DatePrecision.MONTH)
+        return self.open().filter(
+            target_deadline__gte=today.replace(day=1), target_deadline__lte=month_end
+        )
+
+    def quiet(self, now=None):
+        """Open pledges with no update in TRACKER_QUIET_DAYS (if never updated, counted from
+        when the pledge was added)."""
+        since = (now or timezone.now()) - datetime.timedelta(days=settings.TRACKER_QUIET_DAYS)
+        return self.open().filter(
+            Q(latest_update__created_at__lt=since)
+            | Q(latest_update__isnull=True, created_at__lt=since)
+        )
+
+    def updated_by(self, user, since):
+        """Pledges that `user` recorded an update on at or after `since`."""
+        updates = StatusUpdate.objects.filter(
+            pledge=OuterRef("pk"), author=user, created_at__gte=since
+        )
+        return self.filter(Exists(updates))
+
     def with_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.annotate(
@@ -1041,6 +1065,29 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.title
+
+
+def start_of_week(now=None):
+    """Monday 00:00, local time, of the current week."""
+    today = timezone.localdate(now)
+    monday = today - datetime.timedelta(days=today.weekday())
+    return timezone.make_aware(datetime.datetime.combine(monday, datetime.time()))
+
+
+class SavedFilters(models.Model):
+    """An editor's last-used worklist filters: the worklist opens on them, in any session."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    query = models.TextField(blank=True, help_text="The worklist's query string, page left out.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "saved filters"
+
+    def __str__(self):
+        return f"{self.user}: ?{self.query}"
 
 
 class Revision(models.Model):

@@ -5,13 +5,18 @@ One URL renders both the full page and its partial: htmx requests get the fragme
 """
 
 from functools import wraps
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from tracker.forms import EvidenceFormSet, StatusUpdateForm, WorklistFilterForm
-from tracker.models import Pledge, StaleVersion
+from tracker.models import Pledge, SavedFilters, StaleVersion, StatusUpdate, start_of_week
 
 PER_PAGE = 50
 HISTORY_PER_PAGE = 10
@@ -107,13 +112,55 @@ def _safe_next(request, default):
 @staff_view("tracker.view_pledge")
 def worklist(request):
     filters = WorklistFilterForm(request.GET)
-    pledges = filters.filter(_worklist_pledges().defer(*ROW_DEFERRED))
+    saved = SavedFilters.objects.filter(user=request.user).first()
+    saved = saved or SavedFilters(user=request.user)
+    if "reset" in request.GET:  # "Clear filters": back to the default, remembered too
+        if saved.query:
+            saved.query = ""
+            saved.save()
+        return redirect("staff:worklist")
+    query = _filter_query(request.GET, filters)
+    # Any htmx request (a history restore too) shows what it asks for: the back button
+    # to the unfiltered worklist must not land on the saved filters.
+    if not request.GET and not request.htmx:
+        if saved.query:  # the worklist opens where the editor left it
+            return redirect(f"{reverse('staff:worklist')}?{saved.query}")
+    elif query != saved.query:
+        saved.query = query
+        saved.save()
+    pledges = filters.filter(_worklist_pledges().defer(*ROW_DEFERRED), request.user)
     page = Paginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
     template = "staff/worklist.html"
+    context = {"filters": filters, "page_obj": page, "return_url": request.get_full_path()}
     if _fragment(request):
         template += "#results"
-    context = {"filters": filters, "page_obj": page, "return_url": request.get_full_path()}
+    else:
+        context["my_day"] = _my_day(request.user)
     return render(request, template, context)
+
+
+def _filter_query(params, filters):
+    """The filters set in `params`, as a query string: no page, no empty values."""
+    return urlencode(
+        [(key, value) for key in filters.fields for value in params.getlist(key) if value]
+    )
+
+
+def _my_day(user):
+    """The counts at the top of the worklist, each with the filter that lists them."""
+    today = timezone.localdate()
+    counts = Pledge.objects.aggregate(
+        due_this_month=Count("pk", filter=Q(pk__in=Pledge.objects.due_this_month(today))),
+        overdue=Count("pk", filter=Q(pk__in=Pledge.objects.overdue(today))),
+        quiet=Count("pk", filter=Q(pk__in=Pledge.objects.quiet())),
+    )
+    mine = StatusUpdate.objects.filter(author=user, created_at__gte=start_of_week()).count()
+    return [
+        ("due_this_month", counts["due_this_month"], "due this month"),
+        ("overdue", counts["overdue"], "overdue"),
+        ("quiet", counts["quiet"], f"with no update in {settings.TRACKER_QUIET_DAYS} days"),
+        ("mine", mine, f"update{pluralize(mine)} I recorded this week"),
+    ]
 
 
 @require_GET

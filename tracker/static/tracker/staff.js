@@ -123,6 +123,46 @@
     template.previousElementSibling.querySelector("input").focus();
   });
 
+  /* The keyboard: J / K (or the arrows, on a row) move between pledges, Enter on a row
+     opens its update form, Ctrl+Enter (Cmd+Enter) saves it, Esc closes it (below). After a
+     save focus is on the row again, so J moves on to the next one. */
+  function pledgeRows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#worklist-results tr.pledge-row"));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (!target.closest) return;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      var form = target.closest("form.update-form");
+      if (!form) return;
+      event.preventDefault();
+      form.requestSubmit(form.querySelector(".form-actions button[type=submit]"));
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target.closest("input, select, textarea, button, [contenteditable]")) return;
+    var rows = pledgeRows();
+    var body = target.closest("tbody.pledge");
+    var index = body ? rows.indexOf(body.querySelector("tr.pledge-row")) : -1;
+    var onRow = target.matches("tr.pledge-row");
+    var step = { j: 1, k: -1 }[event.key];
+    if (onRow && event.key === "ArrowDown") step = 1;
+    if (onRow && event.key === "ArrowUp") step = -1;
+    if (step && rows.length) {
+      event.preventDefault();
+      var next = rows[Math.min(Math.max(index + step, 0), rows.length - 1)];
+      next.focus();
+      next.scrollIntoView({ block: "nearest" });
+    } else if (onRow && event.key === "Enter") {
+      var open = target.querySelector(".actions a");
+      if (open) {
+        event.preventDefault();
+        open.click();
+      }
+    }
+  });
+
   /* The live region floats over the page: a click on a message puts it away. */
   document.addEventListener("click", function (event) {
     var message = event.target.closest && event.target.closest("#messages .message");
