@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -38,8 +39,13 @@ RESEARCHED = {
     23: "Korea-Japan Economic Security Dialogue",
     24: "IPEF, and the Minerals Security Partnership (MSP)",
     28: "60th anniversary of the normalization",
+    30: "we will pursue a mature partnership",
+    31: "modernize our alliance",
+    35: "expand practical cooperation where interests align",
     36: "strengthen overseas networks",
     37: "counter hybrid threats",
+    38: "strengthen relations with each of the four powers",
+    39: "touch upon our sovereignty",
 }
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +95,11 @@ def test_every_follow_up_update_has_evidence_and_notes(demo):
             problems.append(f"{label}: the same link twice")
         if not update.public_note.strip():
             problems.append(f"{label}: no public note")
+        for row in [update, *evidence]:
+            try:
+                row.full_clean()
+            except ValidationError as exc:
+                problems.append(f"{label}: {exc}")
         if "2026-11-25" not in update.internal_note or "Quer" not in update.internal_note:
             problems.append(f"{label}: internal note does not say what was searched and when")
     assert not problems, problems
@@ -126,9 +137,10 @@ def test_each_history_is_a_chain_in_date_order(demo):
 
 
 def test_pledge_status_agrees_with_its_latest_update(demo):
+    """The latest update is the latest event (as-of date, then when recorded): /about/#backfill."""
     problems = []
     for pledge in Pledge.objects.prefetch_related("updates"):
-        history = sorted(pledge.updates.all(), key=lambda u: (u.created_at, u.pk))
+        history = sorted(pledge.updates.all(), key=lambda u: (u.as_of, u.created_at, u.pk))
         latest = history[-1] if history else None
         expected = (
             latest.status if latest else Status.NOT_YET_RATED,
@@ -177,18 +189,30 @@ def test_feed_carries_the_follow_up(demo, client):
 
 def test_refresh_status_follows_the_history(django_assert_max_num_queries):
     rated, unrated = PledgeFactory(), PledgeFactory()
-    first = StatusUpdateFactory(
+
+    def recorded(month):
+        return datetime.datetime(2026, month, 1, tzinfo=datetime.UTC)
+
+    StatusUpdateFactory(
         pledge=rated,
         status=Status.IN_PROGRESS,
-        created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        as_of=datetime.date(2025, 10, 1),
+        created_at=recorded(1),
     )
-    last = StatusUpdateFactory(
+    latest = StatusUpdateFactory(
         pledge=rated,
         status=Status.ACHIEVED,
         previous_status=Status.IN_PROGRESS,
-        created_at=datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC),
+        as_of=datetime.date(2025, 12, 1),
+        created_at=recorded(2),
     )
-    assert first.created_at < last.created_at
+    StatusUpdateFactory(  # backfilled: recorded last, about an earlier event
+        pledge=rated,
+        status=Status.STALLED,
+        previous_status=Status.IN_PROGRESS,
+        as_of=datetime.date(2025, 11, 1),
+        created_at=recorded(3),
+    )
     Pledge.objects.filter(pk=unrated.pk).update(status=Status.STALLED, version=3)
 
     with django_assert_max_num_queries(4):  # one UPDATE, whatever the number of pledges,
@@ -197,7 +221,7 @@ def test_refresh_status_follows_the_history(django_assert_max_num_queries):
 
     rated.refresh_from_db()
     unrated.refresh_from_db()
-    assert (rated.status, rated.latest_update_id, rated.version) == (Status.ACHIEVED, last.pk, 2)
+    assert (rated.status, rated.latest_update_id, rated.version) == (Status.ACHIEVED, latest.pk, 3)
     assert (unrated.status, unrated.latest_update_id, unrated.version) == (
         Status.NOT_YET_RATED,
         None,
