@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 
 PAGE_CACHE_SECONDS = 600
@@ -40,6 +41,25 @@ def anonymous_read(request):
         and settings.SESSION_COOKIE_NAME not in cookies
         and "messages" not in cookies
     )
+
+
+def per_revision(name, compute, timeout=PAGE_CACHE_SECONDS):
+    """compute()'s answer for the record as it stands today, shared by every worker.
+
+    For what many pages need and only a write can change (tallies, filter choices): a
+    page rendered afresh then costs its own rows, not a pass over the whole record.
+    Overdue counts depend on the date, so the day is part of the key too.
+    """
+    from tracker.models import Revision
+
+    revision = Revision.current()
+    moved = f"{revision.number}.{int(revision.changed_at.timestamp() * 1e6):x}"
+    key = f"per-revision:{name}:{moved}:{timezone.localdate():%Y%m%d}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
 
 
 class PublicPageCacheMiddleware:

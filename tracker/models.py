@@ -560,8 +560,9 @@ class PledgeQuerySet(models.QuerySet):
         if connection.vendor == "postgresql":
             from django.contrib.postgres.search import SearchQuery
 
-            # Migration 0004 indexes exactly this expression (GIN).
-            return self.annotate(search=SEARCH_VECTOR).filter(
+            # Migration 0004 indexes exactly this expression (GIN). alias(), not
+            # annotate(): the vector stays out of the SELECT list, so rows stay narrow.
+            return self.alias(search=SEARCH_VECTOR).filter(
                 search=SearchQuery(terms, config="english", search_type="websearch")
             )
         match = Q()

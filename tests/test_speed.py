@@ -1,0 +1,52 @@
+"""What keeps uncached public pages cheap at scale (issue 16); `manage.py bench` has figures.
+
+These check the mechanisms, not the time: choices and tallies computed once per revision,
+lists sorting narrow rows, search leaving its vector out of the SELECT list.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import CounterpartFactory, PledgeFactory
+from tests.public_record import build_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def record(db):
+    return build_record()
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_filter_choices_and_tallies_are_computed_once_per_revision(client, record):
+    first = queries(client, "/pledges/?status=in_progress")
+    again = queries(client, "/pledges/?status=achieved")  # another URL: the page cache misses
+    assert len(again) <= len(first) - 4
+    assert not any("tracker_counterpart" in sql and "COUNT" in sql for sql in again)
+    queries(client, "/")  # tallies by counterpart, for the first time
+    assert not any("GROUP BY" in sql for sql in queries(client, "/counterparts/"))
+
+
+def test_a_write_refreshes_the_filter_choices(client, record):
+    client.get("/pledges/")
+    newcomer = CounterpartFactory(name="Newcomerland")
+    PledgeFactory(counterparts=[newcomer])  # signals move the revision
+    assert "Newcomerland (1)" in client.get("/pledges/?status=achieved").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/pledges/?page=2", "/api/pledges.json?page=1"])
+def test_lists_sort_ids_only_then_load_the_page(client, url):
+    PledgeFactory.create_batch(30)
+    sorted_queries = [sql for sql in queries(client, url) if "ORDER BY" in sql and "LIMIT" in sql]
+    assert sorted_queries
+    for sql in sorted_queries:
+        selected = sql.split(" FROM ", 1)[0]
+        assert '"text"' not in selected and '"quote"' not in selected, sql
