@@ -104,7 +104,7 @@ PLEDGE_SCHEMA = {
         "specificity": {"enum": Specificity.values},
         "target": {
             "type": "object",
-            "required": ["date", "precision", "deadline", "display", "note"],
+            "required": ["date", "precision", "deadline", "display", "note", "basis"],
             "additionalProperties": False,
             "properties": {
                 "date": {"type": ["string", "null"], "format": "date"},
@@ -112,6 +112,7 @@ PLEDGE_SCHEMA = {
                 "deadline": {"type": ["string", "null"], "format": "date"},
                 "display": {"type": "string"},
                 "note": {"type": "string"},
+                "basis": {"enum": ["stated", "inferred", None]},
             },
         },
         "statement": {
@@ -124,6 +125,7 @@ PLEDGE_SCHEMA = {
                 "date_precision",
                 "display_date",
                 "date_note",
+                "date_basis",
             ],
             "additionalProperties": False,
             "properties": {
@@ -134,7 +136,25 @@ PLEDGE_SCHEMA = {
                 "date_precision": {"enum": DatePrecision.values},
                 "display_date": {"type": "string"},
                 "date_note": {"type": "string"},
+                "date_basis": {"$ref": "#/$defs/grounds"},
             },
+        },
+        "made_by": {
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["key", "kind", "name", "office", "attribution"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "key": {"type": "string", "pattern": "^[-a-z0-9]+$"},
+                        "kind": {"enum": ["person", "body"]},
+                        "name": {"type": "string", "minLength": 1},
+                        "office": {"type": ["string", "null"]},
+                        "attribution": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/grounds"}]},
+                    },
+                },
+            ]
         },
         "counterparts": {"type": "array", "items": {"$ref": "#/$defs/named"}},
         "topics": {"type": "array", "items": {"$ref": "#/$defs/named"}},
@@ -174,7 +194,31 @@ RESPONSE_SCHEMA = {
             "required": ["slug", "name"],
             "additionalProperties": False,
             "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
-        }
+        },
+        "grounds": {
+            "type": "object",
+            "required": ["basis", "note", "source", "doubt"],
+            "additionalProperties": False,
+            "properties": {
+                "basis": {"enum": ["stated", "inferred", "other_source"]},
+                "note": {"type": "string"},
+                "source": {
+                    "oneOf": [
+                        {"type": "null"},
+                        {
+                            "type": "object",
+                            "required": ["url", "title"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "url": {"type": "string", "format": "uri"},
+                                "title": {"type": "string", "minLength": 1},
+                            },
+                        },
+                    ]
+                },
+                "doubt": {"type": ["string", "null"]},
+            },
+        },
     },
 }
 
@@ -206,8 +250,17 @@ def test_json_pledge_carries_what_the_page_shows(client, record):
         "deadline": "2027-12-31",
         "display": "2027",
         "note": "",
+        "basis": "stated",
     }
     assert aid["statement"]["display_date"] == "1 September 2025"
+    assert aid["statement"]["date_basis"]["basis"] == "stated"
+    assert aid["made_by"] == {
+        "key": "cho-hyun-minister-of-foreign-affairs",
+        "kind": "person",
+        "name": "Cho Hyun",
+        "office": "Minister of Foreign Affairs",
+        "attribution": {"basis": "stated", "note": "", "source": None, "doubt": None},
+    }
     assert aid["counterparts"] == [{"slug": "asean", "name": "ASEAN"}]
     assert aid["responsible_body"] == "Ministry of Foreign Affairs"
     assert aid["last_update"]["status"] == "achieved"

@@ -40,7 +40,7 @@ class StatusChangeFeed(Feed):
     def updates(self):
         return (
             StatusUpdate.objects.public()
-            .select_related("pledge")
+            .select_related("pledge__maker__person", "pledge__statement__issuing_body")
             .prefetch_related("evidence")
             .order_by("-created_at", "-pk")
         )
@@ -70,6 +70,11 @@ class StatusChangeFeed(Feed):
             format_html("<p>Evidence:</p><ul>{}</ul>", evidence) if evidence else "",
         )
 
+    def item_author_name(self, update):
+        """Who made the pledge (not who wrote the update: staff stay anonymous)."""
+        maker = update.pledge.made_by
+        return maker.label if maker else None
+
     def item_pubdate(self, update):
         return update.created_at
 
@@ -80,7 +85,7 @@ class StatusChangeFeed(Feed):
 class CounterpartFeed(StatusChangeFeed):
     def get_object(self, request, slug):
         counterpart = get_object_or_404(Counterpart, slug=slug)
-        if not Pledge.objects.public().filter(counterparts=counterpart).exists():
+        if not Pledge.objects.public().concerning(slug).exists():
             raise Http404("No public pledges.")
         return counterpart
 
@@ -94,4 +99,5 @@ class CounterpartFeed(StatusChangeFeed):
         return absolute_url(reverse("counterpart_feed", args=[counterpart.slug]))
 
     def items(self, counterpart):
-        return self.updates().filter(pledge__counterparts=counterpart)[:ITEMS]
+        # With the pledges of the groupings it belongs to, as its page lists them.
+        return self.updates().filter(pledge__in=Pledge.objects.concerning(counterpart.slug))[:ITEMS]

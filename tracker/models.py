@@ -231,6 +231,23 @@ class NamedModel(SluggedModel):
         return self.name
 
 
+class CounterpartQuerySet(models.QuerySet):
+    def with_pledge_counts(self, pledges):
+        """Those concerned by any of `pledges`, directly or through a grouping they belong
+        to, each with `n`: how many of them concern it (a pledge counts once)."""
+        concerning = Q(counterparts=OuterRef(OuterRef("pk"))) | Q(
+            counterparts__members=OuterRef(OuterRef("pk"))
+        )
+        matching = pledges.model.objects.filter(concerning).values("pk")
+        count = (
+            pledges.filter(pk__in=matching)
+            .order_by()
+            .annotate(n=models.Func(F("pk"), function="COUNT"))
+            .values("n")
+        )
+        return self.annotate(n=Subquery(count, output_field=models.IntegerField())).filter(n__gt=0)
+
+
 class Counterpart(NamedModel):
     """A country, organisation, region or grouping that a pledge is made to or about."""
 
@@ -244,6 +261,8 @@ class Counterpart(NamedModel):
         help_text="For a grouping: the countries in it. Its pledges then also count for each "
         "member, marked as made via the grouping.",
     )
+
+    objects = CounterpartQuerySet.as_manager()
 
     class Meta(NamedModel.Meta):
         constraints = [

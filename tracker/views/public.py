@@ -273,8 +273,7 @@ class PledgeFilterForm(forms.Form):
             "counterpart": [("", "Any counterpart")]
             + [
                 (slug, f"{name} ({n})")
-                for slug, name, n in Counterpart.objects.filter(pledges__in=public)
-                .annotate(n=Count("pledges"))
+                for slug, name, n in Counterpart.objects.with_pledge_counts(public)
                 .order_by("name")
                 .values_list("slug", "name", "n")
             ],
@@ -591,13 +590,21 @@ API_FIELDS = [
         "target",
         "object",
         "date (ISO, or null), precision (day, month, year, unknown), deadline "
-        "(last day of the target period, or null), display (as shown on the site), note.",
+        "(last day of the target period, or null), display (as shown on the site), note, "
+        "basis (stated or inferred; null without a target).",
     ),
     (
         "statement",
         "object",
         "The statement it was first made in: slug, title, url, date, "
-        "date_precision, display_date, date_note.",
+        "date_precision, display_date, date_note, date_basis (basis: stated, inferred or "
+        "other_source; note: the reasoning; source: url and title; doubt: why we doubt it).",
+    ),
+    (
+        "made_by",
+        "object or null",
+        "Who made it: key (the speaker filter's value), kind (person or body), name, office, "
+        "attribution (basis, note, source, doubt, as for dates; null for a body).",
     ),
     ("counterparts", "array", "Countries and organisations it concerns: slug, name."),
     ("topics", "array", "Topics: slug, name."),
@@ -633,6 +640,7 @@ def pledge_as_json(pledge, request):
             "precision": pledge.target_precision,
             "deadline": _iso(pledge.target_deadline),
             "display": pledge.display_target,
+            "basis": pledge.target_basis if pledge.target_grounds else None,
             "note": pledge.target_note,
         },
         "statement": {
@@ -643,7 +651,9 @@ def pledge_as_json(pledge, request):
             "date_precision": statement.date_precision,
             "display_date": statement.display_date,
             "date_note": statement.date_note,
+            "date_basis": statement.date_grounds.as_dict(),
         },
+        "made_by": maker.as_dict() if (maker := pledge.made_by) else None,
         "counterparts": [{"slug": c.slug, "name": c.name} for c in pledge.counterparts.all()],
         "topics": [{"slug": t.slug, "name": t.name} for t in pledge.topics.all()],
         "responsible_body": pledge.responsible_body.name if pledge.responsible_body else None,
@@ -711,6 +721,9 @@ CSV_HEADER = [
     "counterparts",
     "topics",
     "responsible_body",
+    "made_by",
+    "made_by_doubt",
+    "statement_date_basis",
     "specificity",
     "quote",
     "last_update",
@@ -757,7 +770,9 @@ def pledges_csv(request):
     pledges = (
         Pledge.objects.public()
         .with_overdue()
-        .select_related("statement", "responsible_body", "latest_update")
+        .select_related(
+            "statement__issuing_body", "responsible_body", "latest_update", "maker__person"
+        )
         .annotate(
             counterpart_names=_joined_names("counterparts"), topic_names=_joined_names("topics")
         )
@@ -770,6 +785,7 @@ def pledges_csv(request):
         yield "\ufeff" + writer.writerow(CSV_HEADER)
         for p in pledges.iterator(chunk_size=2000):
             s = p.statement
+            maker = p.made_by
             yield writer.writerow(
                 _spreadsheet_safe(v)
                 for v in [
@@ -788,6 +804,9 @@ def pledges_csv(request):
                     p.counterpart_names,
                     p.topic_names,
                     p.responsible_body.name if p.responsible_body else "",
+                    maker.label if maker else "",
+                    maker.grounds.doubt if maker and maker.grounds else "",
+                    s.date_basis,
                     p.specificity,
                     p.quote,
                     _iso(p.latest_update.as_of) if p.latest_update else "",
