@@ -291,3 +291,32 @@ def test_the_admin_refuses_an_overlong_pledge_description(curator_client, pledge
     assert "at most 5000 characters" in response.content.decode()
     pledge.refresh_from_db()
     assert pledge.description == ""
+
+
+# Unknown query parameters -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, target",
+    [
+        ("/?utm_source=x", "/"),
+        ("/pledges/?status=achieved&utm=1&page=2", "/pledges/?status=achieved&page=2"),
+        ("/api/pledges.json?cb=123", "/api/pledges.json"),
+        ("/feed/?x=1", "/feed/"),
+        ("/statements/?page=2&fbclid=abc", "/statements/?page=2"),
+    ],
+)
+def test_unknown_parameters_are_redirected_away(client, record, url, target):
+    response = client.get(url)
+    assert response.status_code == 301
+    assert response["Location"] == target
+
+
+def test_a_flood_of_cache_busters_adds_nothing_to_the_cache(client, record):
+    from django.core.cache import cache
+
+    client.get("/")
+    before = len(cache._cache)
+    for n in range(50):
+        assert client.get(f"/?utm={n}").status_code == 301
+    assert len(cache._cache) == before

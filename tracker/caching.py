@@ -15,10 +15,12 @@ import hashlib
 import logging
 import os
 import threading
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -27,9 +29,16 @@ PAGE_CACHE_SECONDS = 600
 logger = logging.getLogger(__name__)
 
 
-def cache_publicly(view):
-    """Mark a view whose GET answer is the same for every anonymous visitor."""
+def cache_publicly(view, params=()):
+    """Mark a view whose GET answer is the same for every anonymous visitor.
+
+    `params` names the query parameters the view reads. Any other parameter (a tracking
+    tag, a cache-buster) is redirected away before the cache is consulted, so the cache
+    holds one entry per page the site really has, and a flood of made-up parameters
+    costs a redirect each, never a render or a cache entry.
+    """
     view.cache_publicly = True
+    view.query_params = frozenset(params)
     return view
 
 
@@ -67,18 +76,24 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     @staticmethod
-    def _public(request):
+    def _public_view(request):
         """Only public views are looked up: the admin, staff pages, /healthz and 404s never
         touch the cache or the revision (and so not the database) here."""
         try:
-            match = resolve(request.path_info)
+            view = resolve(request.path_info).func
         except Resolver404:
-            return False
-        return getattr(match.func, "cache_publicly", False)
+            return None
+        return view if getattr(view, "cache_publicly", False) else None
 
     def __call__(self, request):
-        if not (anonymous_read(request) and self._public(request)):
+        view = self._public_view(request) if anonymous_read(request) else None
+        if view is None:
             return self.get_response(request)
+        known = getattr(view, "query_params", frozenset())
+        if any(name not in known for name in request.GET):
+            kept = [(k, v) for k, values in request.GET.lists() if k in known for v in values]
+            query = f"?{urlencode(kept)}" if kept else ""
+            return HttpResponsePermanentRedirect(request.path + query)
         from tracker.views.public import revision_etag, revision_last_modified
 
         etag = revision_etag(request)

@@ -95,12 +95,16 @@ def revision_last_modified(request, *args, **kwargs):
     return max(_revision(request).changed_at, midnight)
 
 
-def public_view(view):
+def public_view(view=None, *, params=()):
     """A public GET view: ETag and Last-Modified from the revision, 304 while unchanged.
+
+    `params` names the query parameters it reads; others are redirected away (caching).
 
     Responses may be stored but are revalidated on every use, so a new status update is
     visible on the next request; they vary on HX-Request because htmx gets a fragment.
     """
+    if view is None:
+        return functools.partial(public_view, params=params)
     conditional = condition(etag_func=revision_etag, last_modified_func=revision_last_modified)
 
     @functools.wraps(view)
@@ -116,7 +120,7 @@ def public_view(view):
         patch_vary_headers(response, ["HX-Request", "Cookie"])
         return response
 
-    return cache_publicly(require_safe(wrapper))
+    return cache_publicly(require_safe(wrapper), params)
 
 
 def absolute_url(path):
@@ -355,6 +359,9 @@ class RowsPaginator(Paginator):
         return super()._get_page([loaded[pk] for pk in ids], number, paginator)
 
 
+PLEDGE_LIST_PARAMS = [*PledgeFilterForm.base_fields, "page"]
+
+
 def _pledge_rows():
     """Public pledges with what a list row shows, in a fixed number of queries."""
     return (
@@ -392,7 +399,7 @@ def home(request):
     )
 
 
-@public_view
+@public_view(params=PLEDGE_LIST_PARAMS)
 def pledge_list(request):
     form = PledgeFilterForm(request.GET)
     pledges = form.apply(_pledge_rows())
@@ -438,7 +445,7 @@ def pledge_detail(request, slug):
     )
 
 
-@public_view
+@public_view(params=["page"])
 def statement_list(request):
     statements = (
         Statement.objects.public()
@@ -520,7 +527,7 @@ def _group_page(request, obj, narrow, context, rows=None):
     return render(request, "public/group_detail.html", context)
 
 
-@public_view
+@public_view(params=["page"])
 def counterpart_detail(request, slug):
     counterpart = get_object_or_404(Counterpart, slug=slug)
     return _group_page(
@@ -542,7 +549,7 @@ def counterpart_detail(request, slug):
     )
 
 
-@public_view
+@public_view(params=["page"])
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     return _group_page(
@@ -678,7 +685,7 @@ def _json(data, status=200):
     )
 
 
-@public_view
+@public_view(params=PLEDGE_LIST_PARAMS)
 def pledges_json(request):
     form = PledgeFilterForm(request.GET)
     if form.ignored:
