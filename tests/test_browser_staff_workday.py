@@ -272,3 +272,61 @@ def test_my_day_counts_open_the_filtered_worklist(page, live_server, world):
     expect(page.locator("tbody.pledge")).to_have_count(1)
     expect(row(page, world["consulate"])).to_be_visible()
     expect(page.get_by_label("Overdue")).to_be_checked()
+
+
+def tick_and_open_bulk(page, pledges):
+    for pledge in pledges:
+        row(page, pledge).get_by_role("checkbox").check()
+    page.get_by_role("button", name="Record one update for the selected pledges").click()
+    page.wait_for_url(re.compile(r"/staff/bulk/\?"))
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_bulk_status_with_one_conflicting_pledge(browser, live_server, world, javascript):
+    from playwright.sync_api import expect
+
+    from tests.factories import UserFactory
+
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    try:
+        log_in(page, live_server, path="/staff/?counterpart=japan")
+        rounds = list(Pledge.objects.filter(title__startswith="Scholarships").order_by("title"))
+        tick_and_open_bulk(page, [world["hydrogen"], *rounds])
+        expect(page.locator("h1")).to_have_text("One update for 4 pledges")
+        page.get_by_label("New status").select_option(label="Achieved")
+        page.get_by_label("Public note").fill("All settled by the joint declaration.")
+        page.get_by_label("Link 1").fill("https://example.org/declaration")
+        page.get_by_label("Title 1").fill("Joint declaration")
+        shoot(page, f"bulk-{'js' if javascript else 'nojs'}")
+
+        # Meanwhile another editor updates one of them.
+        rounds[1].record_update(
+            status=Status.STALLED,
+            as_of=rounds[1].statement.date,
+            public_note="Budget cut.",
+            author=UserFactory(username="editor2", groups=["Editors"]),
+        )
+        page.get_by_role("button", name="Save update for 4 pledges").click()
+        expect(page.locator(".bulk-saved")).to_contain_text("Saved for 3 pledges")
+        expect(page.locator(".conflict")).to_contain_text("Budget cut.")
+        expect(page.get_by_label("Public note")).to_have_value(
+            "All settled by the joint declaration."
+        )
+        expect(page.locator("h1")).to_have_text("One update for 1 pledge")
+        shoot(page, f"bulk-conflict-{'js' if javascript else 'nojs'}")
+        statuses = dict(Pledge.objects.values_list("title", "status"))
+        assert statuses["Scholarships round 1"] == Status.STALLED
+        assert statuses["Scholarships round 0"] == statuses["Scholarships round 2"]
+        assert statuses["Joint hydrogen fund with Japan"] == Status.ACHIEVED
+
+        page.get_by_role("button", name="Save update for 1 pledge").click()
+        page.wait_for_url(re.compile(r"/staff/\?counterpart=japan$"))
+        expect(page.locator("#messages")).to_contain_text("Saved: 1 pledge now Achieved.")
+        assert Pledge.objects.filter(status=Status.ACHIEVED).count() == 4
+        errors = [e for e in errors if "status of 409" not in e]
+        assert not errors
+    finally:
+        context.close()

@@ -135,3 +135,129 @@ def test_a_fragment_has_no_my_day(editor_client, day):
     response = editor_client.get(WORKLIST, {"q": "Late"}, **HX)
     assert "my_day" not in response.context
     assert "My day" not in text(response)
+
+
+# Bulk status -------------------------------------------------------------------------------
+
+BULK = reverse("staff:bulk_update")
+
+
+def bulk_data(pledges, versions=None, evidence=(), **fields):
+    versions = versions or {}
+    data = {
+        "pledge": [p.pk for p in pledges],
+        "status": Status.ACHIEVED,
+        "as_of": timezone.localdate().isoformat(),
+        "public_note": "Settled by the summit declaration.",
+        "internal_note": "",
+        "evidence-TOTAL_FORMS": max(3, len(evidence)),
+        "evidence-INITIAL_FORMS": 0,
+        "evidence-MIN_NUM_FORMS": 0,
+        "evidence-MAX_NUM_FORMS": 20,
+        **{f"version-{p.pk}": versions.get(p.pk, p.version) for p in pledges},
+    }
+    for i, (url, title) in enumerate(evidence):
+        data[f"evidence-{i}-url"] = url
+        data[f"evidence-{i}-title"] = title
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def five(db):
+    return [PledgeFactory(title=f"Summit pledge {n}") for n in range(5)]
+
+
+def test_bulk_page_lists_the_selected_pledges(editor_client, five):
+    response = editor_client.get(BULK, {"pledge": [five[0].pk, five[2].pk, "x"]})
+    assert response.status_code == 200
+    page = text(response)
+    assert "One update for 2 pledges" in page
+    assert "Summit pledge 0" in page and "Summit pledge 2" in page
+    assert "Summit pledge 1" not in page
+    assert f'name="version-{five[0].pk}" value="0"' in page
+
+
+def test_bulk_page_without_a_selection_says_what_to_do(editor_client):
+    response = editor_client.get(BULK)
+    assert response.status_code == 400
+    assert "Select at least one pledge in the worklist." in text(response)
+
+
+def test_one_evidenced_update_for_five_pledges(editor_client, editor, five):
+    data = bulk_data(five, evidence=[("https://example.org/declaration", "Joint declaration")])
+    response = editor_client.post(BULK, {**data, "next": "/staff/?q=summit"})
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/?q=summit"
+    for pledge in five:
+        pledge.refresh_from_db()
+        assert (pledge.status, pledge.version) == (Status.ACHIEVED, 1)
+        update = pledge.updates.get()  # its own history row
+        assert update.author == editor
+        assert [e.title for e in update.evidence.all()] == ["Joint declaration"]
+    assert StatusUpdate.objects.count() == 5
+    followed = editor_client.get(response["Location"])
+    assert "Saved: 5 pledges now Achieved." in text(followed)
+
+
+def test_a_conflict_on_one_pledge_does_not_block_the_others(editor_client, editor, five):
+    data = bulk_data(five)
+    five[3].record_update(
+        status=Status.STALLED,
+        as_of=timezone.localdate(),
+        public_note="Vetoed.",
+        author=UserFactory(username="editor2", groups=["Editors"]),
+    )
+    response = editor_client.post(BULK, data)
+    assert response.status_code == 409
+    page = text(response)
+    assert "Saved for 4 pledges" in page
+    assert "Not saved for 1 pledge" in page and "Vetoed." in page
+    assert "Settled by the summit declaration." in page  # the text is kept
+    assert response.context["rows"] == [(five[3], 1)]  # its new version
+    assert Pledge.objects.filter(status=Status.ACHIEVED).count() == 4
+    assert Pledge.objects.get(pk=five[3].pk).status == Status.STALLED
+
+    # Saving again on purpose records it after the other editor's update.
+    retry = bulk_data([five[3]], versions={five[3].pk: 1})
+    assert editor_client.post(BULK, retry).status_code == 302
+    assert Pledge.objects.get(pk=five[3].pk).status == Status.ACHIEVED
+
+
+def test_bulk_bad_input_saves_nothing_and_keeps_the_text(editor_client, five):
+    data = bulk_data(five, public_note="", as_of="2999-01-01", internal_note="keep me")
+    response = editor_client.post(BULK, data)
+    assert response.status_code == 422
+    page = text(response)
+    assert "The as-of date cannot be in the future." in page
+    assert "The status changes for 5 of these pledges: explain why" in page
+    assert "keep me" in page
+    assert not StatusUpdate.objects.exists()
+
+
+def test_bulk_add_another_link_without_javascript(editor_client, five):
+    data = bulk_data(five[:2], evidence=[("https://example.org/a", "A")] * 3, add_link="1")
+    response = editor_client.post(BULK, data)
+    assert response.status_code == 200
+    assert response.context["evidence"].total_form_count() == 4
+    assert "errorlist" not in text(response)
+    assert not StatusUpdate.objects.exists()
+
+
+def test_bulk_is_for_editors_only(reader_client, five):
+    assert reader_client.get(BULK, {"pledge": five[0].pk}).status_code == 403
+    assert reader_client.post(BULK, bulk_data(five)).status_code == 403
+    assert not StatusUpdate.objects.exists()
+
+
+def test_too_many_pledges_at_once_are_refused(editor_client):
+    many = [PledgeFactory() for _ in range(51)]
+    response = editor_client.post(BULK, bulk_data(many))
+    assert response.status_code == 422
+    assert "At most 50 pledges at once; this has 51." in text(response)
+
+
+def test_worklist_rows_can_be_selected_for_bulk(editor_client, five):
+    page = text(editor_client.get(WORKLIST))
+    assert f'<form id="bulk-select" class="bulk-bar" method="get" action="{BULK}">' in page
+    assert f'name="pledge" value="{five[0].pk}" form="bulk-select"' in page

@@ -10,7 +10,15 @@ from django.core.validators import MaxLengthValidator, URLValidator
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
-from tracker.models import NOTE_LIMIT, Counterpart, Statement, Status, Topic, start_of_week
+from tracker.models import (
+    NOTE_LIMIT,
+    Counterpart,
+    Pledge,
+    Statement,
+    Status,
+    Topic,
+    start_of_week,
+)
 
 SORTS = {
     "statement": ("Newest statement", [F("statement__date").desc(nulls_last=True)]),
@@ -177,8 +185,8 @@ EvidenceFormSet = forms.formset_factory(
 )
 
 
-class StatusUpdateForm(forms.Form):
-    """A new step in a pledge's history. `version` is the pledge's version the form was based on."""
+class UpdateFieldsForm(forms.Form):
+    """What an editor writes for an update: shared by one pledge's form and the bulk form."""
 
     status = forms.ChoiceField(label="New status", choices=Status.choices)
     as_of = forms.DateField(
@@ -198,20 +206,14 @@ class StatusUpdateForm(forms.Form):
         required=False,
         help_text="Staff only, never published.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     too_long = (
         f"Too long to save: at most {NOTE_LIMIT:,} characters, and this has "
         "%(show_value)s. Shorten it; nothing was saved and your text is kept."
     )
 
-    def __init__(self, *args, pledge, **kwargs):
-        self.pledge = pledge
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
-        kwargs.setdefault(
-            "initial",
-            {"status": pledge.status, "as_of": timezone.localdate(), "version": pledge.version},
-        )
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         self.fields["as_of"].widget.attrs["max"] = today.isoformat()
@@ -226,13 +228,71 @@ class StatusUpdateForm(forms.Form):
             raise forms.ValidationError("The as-of date cannot be in the future.")
         return as_of
 
+    def check_public_note(self, pledges):
+        """A status change needs a public note saying why."""
+        status = self.cleaned_data.get("status")
+        changed = [p for p in pledges if status and status != p.status]
+        if changed and not self.cleaned_data.get("public_note", "").strip():
+            if len(pledges) == 1:
+                was = f"The status changes from “{changed[0].get_status_display()}”"
+            else:
+                was = f"The status changes for {len(changed)} of these pledges"
+            self.add_error("public_note", f"{was}: explain why in a public note.")
+
+
+class StatusUpdateForm(UpdateFieldsForm):
+    """A new step in a pledge's history. `version` is the pledge's version the form was based on."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, pledge, **kwargs):
+        self.pledge = pledge
+        kwargs.setdefault(
+            "initial",
+            {"status": pledge.status, "as_of": timezone.localdate(), "version": pledge.version},
+        )
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         data = super().clean()
-        status = data.get("status")
-        if status and status != self.pledge.status and not data.get("public_note", "").strip():
-            self.add_error(
-                "public_note",
-                f"The status changes from “{self.pledge.get_status_display()}”: "
-                "explain why in a public note.",
+        self.check_public_note([self.pledge])
+        return data
+
+
+class BulkUpdateForm(UpdateFieldsForm):
+    """One evidenced update for several pledges. Each selected pledge comes with the version
+    the editor saw (`version-<pk>`), so each is checked on its own when saved."""
+
+    MAX_PLEDGES = 50  # a worklist page
+
+    pledge = forms.ModelMultipleChoiceField(
+        queryset=Pledge.objects.all(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": "Select at least one pledge in the worklist."},
+    )
+
+    def __init__(self, *args, pledges=(), **kwargs):
+        kwargs.setdefault("initial", {"as_of": timezone.localdate(), "pledge": pledges})
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Choose a status"), *Status.choices]
+
+    def clean_pledge(self):
+        pledges = self.cleaned_data["pledge"]
+        if len(pledges) > self.MAX_PLEDGES:
+            raise forms.ValidationError(
+                f"At most {self.MAX_PLEDGES} pledges at once; this has {len(pledges)}."
             )
+        return pledges
+
+    def clean(self):
+        data = super().clean()
+        pledges = list(data.get("pledge") or ())
+        self.versions = {}
+        for pledge in pledges:
+            version = self.data.get(f"version-{pledge.pk}", "")
+            if not version.isdigit():
+                self.add_error("pledge", f"The form lost track of “{pledge}”: reopen it.")
+            else:
+                self.versions[pledge] = int(version)
+        self.check_public_note(pledges)
         return data

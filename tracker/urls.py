@@ -16,6 +16,7 @@ staff_patterns = [
     path("pledges/<int:pk>/history/", staff.history, name="history"),
     path("pledges/<int:pk>/row/", staff.pledge_row, name="pledge_row"),
     path("pledges/<slug:slug>/", staff.pledge_by_slug, name="pledge_by_slug"),
+    path("bulk/", staff.bulk_update, name="bulk_update"),
 ]
 
 urlpatterns = [

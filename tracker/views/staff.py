@@ -24,8 +24,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from tracker.forms import EvidenceFormSet, StatusUpdateForm, WorklistFilterForm
-from tracker.models import Pledge, SavedFilters, StaleVersion, StatusUpdate, start_of_week
+from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm, WorklistFilterForm
+from tracker.models import (
+    Pledge,
+    SavedFilters,
+    StaleVersion,
+    Status,
+    StatusUpdate,
+    start_of_week,
+)
 
 PER_PAGE = 50
 HISTORY_PER_PAGE = 10
@@ -212,7 +219,10 @@ def record_update(request, pk):
         return _update_response(request, pledge, form, evidence)
 
     if "add_link" in request.POST:
-        return _with_another_link(request, pledge, prefix)
+        form, evidence = _with_another_link(
+            request.POST, StatusUpdateForm, f"{prefix}-evidence", pledge=pledge, prefix=prefix
+        )
+        return _update_response(request, pledge, form, evidence)
     form = StatusUpdateForm(request.POST, pledge=pledge, prefix=prefix)
     evidence = EvidenceFormSet(request.POST, prefix=f"{prefix}-evidence")
     if not (form.is_valid() and evidence.is_valid()):
@@ -247,20 +257,21 @@ def record_update(request, pk):
     return render(request, "staff/worklist.html#pledge-row", context)
 
 
-def _with_another_link(request, pledge, prefix):
-    """ "Add another link" without JavaScript: the same form, everything typed kept, one
-    more evidence row, focus in it. Nothing is saved, so nothing is marked as an error."""
-    evidence = EvidenceFormSet(request.POST, prefix=f"{prefix}-evidence")
-    data = request.POST.copy()
-    data[f"{evidence.prefix}-TOTAL_FORMS"] = min(evidence.total_form_count() + 1, evidence.max_num)
-    form = StatusUpdateForm(data, pledge=pledge, prefix=prefix)
-    evidence = EvidenceFormSet(data, prefix=evidence.prefix)
+def _with_another_link(post, form_class, evidence_prefix, **form_kwargs):
+    """ "Add another link" without JavaScript: the posted form again, everything typed kept,
+    one more evidence row with the focus in it. Nothing is saved, so nothing is marked as
+    an error. Returns the form and the evidence formset."""
+    evidence = EvidenceFormSet(post, prefix=evidence_prefix)
+    data = post.copy()
+    data[f"{evidence_prefix}-TOTAL_FORMS"] = min(evidence.total_form_count() + 1, evidence.max_num)
+    form = form_class(data, **form_kwargs)
+    evidence = EvidenceFormSet(data, prefix=evidence_prefix)
     for unchecked in [form, *evidence.forms]:
         unchecked.errors.clear()
     evidence.non_form_errors().clear()
     if evidence.forms:  # none if the management form was tampered with
         evidence.forms[-1].fields["url"].widget.attrs["autofocus"] = ""
-    return _update_response(request, pledge, form, evidence)
+    return form, evidence
 
 
 def _conflict_response(request, pledge, prefix, form_version):
@@ -327,3 +338,83 @@ def _pledge_page(request, pledge, status=200, **context):
         topics=pledge.topics.all(),
     )
     return render(request, "staff/pledge_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("tracker.add_statusupdate")
+def bulk_update(request):
+    """One evidenced update for the pledges selected in the worklist.
+
+    Each pledge gets its own history row and is checked against the version the editor
+    saw, in its own transaction: a conflict on one pledge saves the others, then shows the
+    newer update and keeps the text for a deliberate retry on that one.
+    """
+    if request.method == "GET":
+        pks = [pk for pk in request.GET.getlist("pledge") if pk.isdigit()]
+        pledges = list(_worklist_pledges().filter(pk__in=pks).order_by("title", "pk"))
+        form = BulkUpdateForm(pledges=pledges)
+        rows = [(pledge, pledge.version) for pledge in pledges]
+        status = 200 if pledges else 400
+        return _bulk_page(request, form, EvidenceFormSet(prefix="evidence"), rows, status=status)
+
+    if "add_link" in request.POST:
+        form, evidence = _with_another_link(request.POST, BulkUpdateForm, "evidence")
+        form.is_valid()  # only to read the selection back
+        return _bulk_page(request, form, evidence, _posted_rows(form))
+    form = BulkUpdateForm(request.POST)
+    evidence = EvidenceFormSet(request.POST, prefix="evidence")
+    if not (form.is_valid() and evidence.is_valid()):
+        return _bulk_page(request, form, evidence, _posted_rows(form), status=422)
+
+    saved, conflicts = [], []
+    for pledge, version in form.versions.items():
+        try:
+            pledge.record_update(
+                status=form.cleaned_data["status"],
+                as_of=form.cleaned_data["as_of"],
+                public_note=form.cleaned_data["public_note"],
+                internal_note=form.cleaned_data["internal_note"],
+                evidence=evidence.links(),
+                author=request.user,
+                expected_version=version,
+            )
+        except StaleVersion as stale:
+            conflicts.append(stale.pledge)
+        except ValidationError:  # the form checks the same rules; a pledge changed under it
+            conflicts.append(Pledge.objects.get(pk=pledge.pk))
+        else:
+            saved.append(pledge)
+
+    status_name = Status(form.cleaned_data["status"]).label
+    done = f"Saved: {len(saved)} pledge{pluralize(len(saved))} now {status_name}."
+    if not conflicts:
+        messages.success(request, done)
+        return redirect(_safe_next(request, reverse("staff:worklist")))
+    # Retry only the conflicting pledges, at their new versions, with the same text.
+    data = request.POST.copy()
+    data.setlist("pledge", [str(pledge.pk) for pledge in conflicts])
+    form = BulkUpdateForm(data)
+    form.is_valid()
+    rows = [(pledge, pledge.version) for pledge in conflicts]
+    not_done = (
+        f"Not saved for {len(conflicts)}: someone else updated "
+        f"{'it' if len(conflicts) == 1 else 'them'} first. Your text is kept."
+    )
+    messages.warning(request, f"{done} {not_done}" if saved else not_done)
+    return _bulk_page(request, form, evidence, rows, status=409, saved=saved, conflicts=conflicts)
+
+
+def _posted_rows(form):
+    """The selected pledges with the versions the editor's form was based on."""
+    pledges = form.cleaned_data.get("pledge") or ()
+    return [(pledge, form.versions.get(pledge)) for pledge in pledges]
+
+
+def _bulk_page(request, form, evidence, rows, status=200, **context):
+    context.update(
+        form=form,
+        evidence=evidence,
+        rows=rows,
+        next=_safe_next(request, reverse("staff:worklist")),
+    )
+    return render(request, "staff/bulk_update.html", context, status=status)
