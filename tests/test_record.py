@@ -301,6 +301,8 @@ def count_queries(client, url):
 
 
 URLS = [
+    "/",
+    "/counterparts/",
     "/pledges/",
     "/pledges/?counterpart=japan",
     "/pledges/?speaker=cho-tae-yul-foreign-minister-doubtful",
@@ -330,3 +332,10 @@ def test_makers_and_groupings_do_not_add_queries_per_row(client, forum, ip4):
         )
     large = {url: count_queries(client, url) for url in URLS}
     assert large == small
+
+
+def test_the_counterpart_list_counts_a_groupings_pledges_for_its_members_once(client, ip4):
+    words = text_of(get(client, "/counterparts/"))
+    # Japan: its own pledge, the IP4 pledge, and the one naming both (once).
+    assert " Japan 3 " in words
+    assert " Australia 2 " in words
