@@ -79,9 +79,11 @@ def shoot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        # caret="initial": hiding the caret would leave style="" on every input, which htmx
+        # then copies while settling a swap: a CSP error no real visitor would cause.
+        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True, caret="initial")
         page.evaluate("document.activeElement && document.activeElement.scrollIntoView()")
-        page.screenshot(path=str(SHOTS / f"{name}-{label}-focus.png"))
+        page.screenshot(path=str(SHOTS / f"{name}-{label}-focus.png"), caret="initial")
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
