@@ -92,6 +92,7 @@ def _statement_form(text, quote, **extra):
         "date": "2025-09-01",
         "date_precision": "day",
         "date_note": "",
+        "date_basis": "stated",
         "publisher": "",
         "source_url": "",
         "source_file": "",
@@ -108,6 +109,7 @@ def _statement_form(text, quote, **extra):
         "pledges-0-slug": "",
         "pledges-0-target_precision": "unknown",
         "pledges-0-target_note": "",
+        "pledges-0-target_basis": "stated",
         "pledges-0-specificity": "concrete",
         "pledges-0-is_published": "on",
     }
@@ -177,3 +179,14 @@ def test_history_inline_is_read_only(curator_client, records):
 def test_editor_cannot_enter_the_admin(editor_client):
     response = editor_client.get(reverse("admin:tracker_pledge_changelist"))
     assert response.status_code == 302
+
+
+def test_a_pledges_maker_is_chosen_among_its_statements_speakers(curator_client, records):
+    own = SpeakerFactory(statement=records.statement)
+    elsewhere = SpeakerFactory()
+    html = curator_client.get(
+        reverse("admin:tracker_pledge_change", args=[records.pk])
+    ).content.decode()
+    maker = html[html.index('name="maker"') : html.index("</select>", html.index('name="maker"'))]
+    assert f'value="{own.pk}"' in maker
+    assert f'value="{elsewhere.pk}"' not in maker

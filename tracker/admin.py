@@ -44,11 +44,25 @@ class StatementChildFormSet(BaseInlineFormSet):
         return form
 
 
-class SpeakerInline(admin.TabularInline):
+class SpeakerInline(admin.StackedInline):
     model = models.Speaker
     extra = 0
     autocomplete_fields = ["person"]
-    fields = ["person", "office", "role", "order"]
+    fields = [
+        ("person", "office", "role", "order"),
+        ("basis", "doubt"),
+        "basis_note",
+        ("source_url", "source_title"),
+    ]
+
+
+def limit_maker_to_speakers(form, statement):
+    """A pledge's maker is chosen among its statement's speakers only."""
+    if "maker" in form.base_fields:
+        speakers = models.Speaker.objects.select_related("person")
+        form.base_fields["maker"].queryset = (
+            speakers.filter(statement=statement) if statement else speakers.none()
+        )
 
 
 class PledgeInline(admin.StackedInline):
@@ -62,11 +76,16 @@ class PledgeInline(admin.StackedInline):
         "title",
         "slug",
         ("counterparts", "topics"),
-        "responsible_body",
-        ("target_date", "target_precision", "target_note"),
+        ("maker", "responsible_body"),
+        ("target_date", "target_precision", "target_basis", "target_note"),
         "specificity",
         "is_published",
     ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        limit_maker_to_speakers(formset.form, obj)
+        return formset
 
 
 class RestatementInline(admin.StackedInline):
@@ -124,7 +143,20 @@ class StatementAdmin(admin.ModelAdmin):
     inlines = [SpeakerInline, PledgeInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "issuing_body", "is_published"]}),
-        ("Occasion", {"fields": ["event", "venue", ("date", "date_precision"), "date_note"]}),
+        (
+            "Occasion",
+            {
+                "fields": [
+                    "event",
+                    "venue",
+                    ("date", "date_precision"),
+                    "date_note",
+                    ("date_basis", "date_doubt"),
+                    "date_basis_note",
+                    ("date_source_url", "date_source_title"),
+                ]
+            },
+        ),
         ("Source", {"fields": ["publisher", "source_url", "source_file", "language"]}),
         ("Text", {"fields": ["text", "notes"]}),
     ]
@@ -173,14 +205,33 @@ class PledgeAdmin(admin.ModelAdmin):
     actions = [publish, unpublish]
     inlines = [RestatementInline, StatusUpdateInline]
     fieldsets = [
-        (None, {"fields": ["statement", "quote", "title", "slug", "description", "is_published"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "statement",
+                    "maker",
+                    "quote",
+                    "title",
+                    "slug",
+                    "description",
+                    "is_published",
+                ]
+            },
+        ),
         (
             "Classification",
             {"fields": ["counterparts", "topics", "responsible_body", "specificity"]},
         ),
         (
             "Target",
-            {"fields": [("target_date", "target_precision"), "target_note", "target_deadline"]},
+            {
+                "fields": [
+                    ("target_date", "target_precision", "target_basis"),
+                    "target_note",
+                    "target_deadline",
+                ]
+            },
         ),
         (
             "Status (recorded in the staff workspace)",
@@ -189,6 +240,12 @@ class PledgeAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            limit_maker_to_speakers(form, obj.statement)
+        return form
 
     @admin.display(description="Target", ordering="target_deadline")
     def display_target(self, obj):
@@ -224,6 +281,7 @@ class NamedAdmin(admin.ModelAdmin):
 class CounterpartAdmin(NamedAdmin):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
+    autocomplete_fields = ["members"]
 
 
 @admin.register(models.Topic)
