@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import UserFactory
+from tracker.caching import revision_memo
 
 
 @pytest.fixture(autouse=True)
@@ -16,10 +17,12 @@ def _fast_password_hasher(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache(settings):
     """Each test starts with an empty page cache, as a fresh deployment would, and reads
-    the revision from the database (tests/test_caching.py tests the PostgreSQL listener)."""
-    settings.TRACKER_REVISION_LISTEN = False
+    the revision from the database on every request (tests/test_caching.py tests the memo)."""
+    settings.TRACKER_REVISION_MEMO_SECONDS = 0
+    revision_memo.forget()
     cache.clear()
     yield
+    revision_memo.forget()
     cache.clear()
 
 

@@ -37,7 +37,6 @@ urlpatterns = [
     path("bad/", _raise(BadRequest("internal reason"))),
     path("missing/", _raise(Http404("No Pledge matches the given query."))),
 ]
-handler400 = site_urls.handler400
 handler403 = site_urls.handler403
 handler404 = site_urls.handler404
 handler500 = site_urls.handler500
@@ -207,7 +206,7 @@ def test_healthz_is_503_when_the_database_does_not_answer(rf, db):
 
 
 def test_healthz_through_the_middleware_is_503_when_the_database_does_not_answer(client, db):
-    """The public page cache reads the revision first: that failure is a 503 too."""
+    """Through the whole middleware stack, a database that does not answer is a 503."""
     with mock.patch.object(BaseDatabaseWrapper, "cursor", side_effect=OperationalError("refused")):
         response = client.get("/healthz")
 

@@ -80,6 +80,6 @@ def test_the_htmx_fragment_and_the_page_have_different_etags(client, record):
 def test_the_etag_changes_with_the_day_because_overdue_does(client, record, monkeypatch):
     today = client.get("/")["ETag"]
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    monkeypatch.setattr("tracker.views.public.timezone.localdate", lambda: tomorrow)
+    monkeypatch.setattr("tracker.caching.timezone.localdate", lambda: tomorrow)
     response = client.get("/", headers={"If-None-Match": today})
     assert response.status_code == 200 and response["ETag"] != today

@@ -224,8 +224,8 @@ def test_postgres_outage_gives_503_and_the_app_recovers_without_restart(
         assert "Korea Pledge Tracker" in body
         for leak in ["Traceback", "OperationalError", "psycopg", "SECRET_KEY", str(cluster.port)]:
             assert leak not in body, leak
-        # The public page cache middleware may fail first (it reads the revision on every
-        # anonymous GET): then the 503 comes from the error handler, not from the view.
+        # A public page fails first at reading the revision (tracker.caching): the 503
+        # comes from the error handler.
         status, headers, body = get(port, "/healthz")
         assert (status, headers["Retry-After"]) == (503, "30")
         status, headers, body = get(port, "/")  # the public home page

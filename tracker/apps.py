@@ -6,6 +6,7 @@ class TrackerConfig(AppConfig):
     verbose_name = "Pledge tracker"
 
     def ready(self):
-        from tracker import signals
+        # Every write moves the revision; tracker.caching forgets it when it moves.
+        from tracker import caching, signals  # noqa: F401
 
         signals.connect()

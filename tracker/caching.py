@@ -1,55 +1,83 @@
-"""A server-side cache for public pages, keyed on the record's revision.
+"""Conditional GET and the page cache for public pages, behind one decorator: @public_view.
 
-Every write to the record moves the Revision (tracker.signals). A public page's ETag
-names that revision and everything else the page depends on, and it is also the page's
-cache key, so a write makes every cached page stale at once, in every worker: the next
-request renders afresh, and old entries simply expire. With REDIS_URL the cache is
-shared by all app servers; without it each process keeps its own.
+Every write to the record moves the Revision (tracker.signals). A public page's ETag names
+that revision and everything else the page depends on (the day, the release, page or htmx
+fragment), and it is also the page's cache key, so a write makes every cached page stale at
+once: the next request renders afresh, and old entries simply expire. With REDIS_URL the
+cache is shared by all app servers; without it each process keeps its own.
 
-The middleware sits near the top of the stack, so a cached page skips sessions, CSRF,
-authentication and the view itself: one cache read, plus one query for the revision on
-SQLite (on PostgreSQL, RevisionWatcher below remembers it between writes).
+An anonymous reader's page costs one query (the revision) and one cache read; a browser
+holding the page gets a 304.
 """
 
+import datetime
+import functools
 import hashlib
-import logging
-import os
-import threading
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpResponsePermanentRedirect
-from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.views.decorators.http import condition, require_safe
+
+from tracker.htmx import is_fragment
+from tracker.models import Revision, revision_moved
 
 PAGE_CACHE_SECONDS = 600
-logger = logging.getLogger(__name__)
 
 
-def cache_publicly(view, params=()):
-    """Mark a view whose GET answer is the same for every anonymous visitor.
+class RevisionMemo:
+    """The revision, remembered in this process for TRACKER_REVISION_MEMO_SECONDS.
 
-    `params` names the query parameters the view reads. Any other parameter (a tracking
-    tag, a cache-buster) is redirected away before the cache is consulted, so the cache
-    holds one entry per page the site really has, and a flood of made-up parameters
-    costs a redirect each, never a render or a cache entry.
+    A write in this process forgets it at once, and again when it commits (so a reader
+    that read the old revision meanwhile does not keep it); a write in another process
+    shows here within that lifetime, whatever sits between the app and the database.
+    0 reads it on every request. Public views only read, so no revision read here comes
+    from inside a transaction that may still roll back.
     """
-    view.cache_publicly = True
-    view.query_params = frozenset(params)
-    return view
+
+    def __init__(self):
+        self._remembered = (0.0, None)  # (expires, revision): replaced whole, never mutated
+
+    def get(self):
+        expires, revision = self._remembered
+        if revision is not None and time.monotonic() < expires:
+            return revision
+        revision = Revision.current()
+        if lifetime := settings.TRACKER_REVISION_MEMO_SECONDS:
+            self._remembered = (time.monotonic() + lifetime, revision)
+        return revision
+
+    def forget(self):
+        self._remembered = (0.0, None)
 
 
-def anonymous_read(request):
-    """Only visitors without a session or pending messages all see the same page."""
-    cookies = request.COOKIES
-    return (
-        request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in cookies
-        and "messages" not in cookies
-    )
+revision_memo = RevisionMemo()
+
+
+@receiver(revision_moved, dispatch_uid="tracker-revision-memo")
+def _forget_the_revision(sender, **kwargs):
+    # Now, for this request; and at commit, for a reader that read the old one meanwhile.
+    revision_memo.forget()
+    transaction.on_commit(revision_memo.forget)
+
+
+def _revision(request):
+    """The record's revision, read once per request."""
+    if not hasattr(request, "tracker_revision"):
+        request.tracker_revision = revision_memo.get()
+    return request.tracker_revision
+
+
+def _moved(revision):
+    # The time as well as the number: a flushed and reloaded database counts from 0 again.
+    return f"{revision.number}.{int(revision.changed_at.timestamp() * 1e6):x}"
 
 
 def per_revision(name, compute, timeout=PAGE_CACHE_SECONDS):
@@ -59,11 +87,7 @@ def per_revision(name, compute, timeout=PAGE_CACHE_SECONDS):
     page rendered afresh then costs its own rows, not a pass over the whole record.
     Overdue counts depend on the date, so the day is part of the key too.
     """
-    from tracker.models import Revision
-
-    revision = Revision.current()
-    moved = f"{revision.number}.{int(revision.changed_at.timestamp() * 1e6):x}"
-    key = f"per-revision:{name}:{moved}:{timezone.localdate():%Y%m%d}"
+    key = f"per-revision:{name}:{_moved(revision_memo.get())}:{timezone.localdate():%Y%m%d}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -71,164 +95,88 @@ def per_revision(name, compute, timeout=PAGE_CACHE_SECONDS):
     return value
 
 
-class PublicPageCacheMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+def revision_etag(request, *args, **kwargs):
+    # Overdue depends on today's date, so the day is part of the version too; the page
+    # and its htmx fragment are different representations, so they get different tags;
+    # a new release may render the same record differently.
+    variant = "fragment" if is_fragment(request) else "page"
+    moved = _moved(_revision(request))
+    release = settings.TRACKER_RELEASE
+    return f'"{moved}-{timezone.localdate():%Y%m%d}-{release}-{variant}"'
 
-    @staticmethod
-    def _public_view(request):
-        """Only public views are looked up: the admin, staff pages, /healthz and 404s never
-        touch the cache or the revision (and so not the database) here."""
-        try:
-            view = resolve(request.path_info).func
-        except Resolver404:
-            return None
-        return view if getattr(view, "cache_publicly", False) else None
 
-    def __call__(self, request):
-        view = self._public_view(request) if anonymous_read(request) else None
-        if view is None:
-            return self.get_response(request)
-        known = getattr(view, "query_params", frozenset())
+def revision_last_modified(request, *args, **kwargs):
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+    )
+    return max(_revision(request).changed_at, midnight)
+
+
+def _shared(request):
+    """Only visitors without a session or pending messages all see the same page."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _cache_key(request):
+    raw = f"{revision_etag(request)}|{request.get_full_path()}"
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def public_view(view=None, *, params=()):
+    """A public GET view: conditional GET from the revision, and the page cache.
+
+    Anonymous readers all get the same page: its ETag and Last-Modified come from the
+    record's revision (for a feed too, whose own Last-Modified would only follow its newest
+    item), browsers revalidate on every use, so a new status update is visible on the next
+    request, and one copy per URL, variant and revision is cached. A signed-in reader's page
+    may hold their messages (naming unpublished records): private, with no ETag a shared
+    cache could match to the public page, and never cached here.
+
+    `params` names the query parameters the view reads. Any other (a tracking tag, a
+    cache-buster) is redirected away before the cache is consulted, so the cache holds one
+    entry per page the site really has, and a flood of made-up parameters costs a redirect
+    each, never a render or a cache entry.
+    """
+    if view is None:
+        return functools.partial(public_view, params=params)
+    known = frozenset(params)
+    conditional_view = condition(
+        etag_func=revision_etag, last_modified_func=revision_last_modified
+    )(view)
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _shared(request):
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_cache=True)
+            patch_vary_headers(response, ["HX-Request", "Cookie"])
+            return response
         if any(name not in known for name in request.GET):
             kept = [(k, v) for k, values in request.GET.lists() if k in known for v in values]
             query = f"?{urlencode(kept)}" if kept else ""
             return HttpResponsePermanentRedirect(request.path + query)
-        from tracker.views.public import revision_etag, revision_last_modified
-
-        etag = revision_etag(request)
-        raw = f"{etag}|{request.get_full_path()}"
-        key = "page:" + hashlib.sha256(raw.encode()).hexdigest()
+        key = _cache_key(request)
         response = cache.get(key)
         if response is not None:
             last_modified = int(revision_last_modified(request).timestamp())
             return (
                 get_conditional_response(
-                    request, etag=etag, last_modified=last_modified, response=response
+                    request, etag=response["ETag"], last_modified=last_modified, response=response
                 )
                 or response
             )
-        response = self.get_response(request)
-        if response.status_code == 200 and not response.streaming and response.get("ETag") == etag:
-            # One chunk: a feed is written in thousands of small pieces, slow to unpickle.
-            response.content = response.content
-            cache.set(key, response, PAGE_CACHE_SECONDS)
+        response = conditional_view(request, *args, **kwargs)
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        patch_vary_headers(response, ["HX-Request", "Cookie"])
+        if response.status_code == 200:
+            response.headers["Last-Modified"] = http_date(
+                revision_last_modified(request).timestamp()
+            )
+            if not response.streaming:
+                # One chunk: a feed is written in thousands of small pieces, slow to unpickle.
+                response.content = response.content
+                cache.set(key, response, PAGE_CACHE_SECONDS)
         return response
 
-
-class RevisionWatcher:
-    """On PostgreSQL, keep the record's revision in memory, dropped the moment any process
-    commits a write, so a cached page is served without a single query.
-
-    Revision.bump() sends NOTIFY in the writer's transaction; PostgreSQL delivers it at
-    commit (never on rollback) to a listener thread in every worker process, which drops
-    the remembered revision. Until the listener is connected and listening, and whenever
-    it loses its connection, every request reads the revision from the database as before,
-    so a broken listener can make pages slower, never stale.
-    """
-
-    CHANNEL = "tracker_revision"
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pid = None
-        self._listening = False
-        self._generation = 0
-        self._revision = None
-        self._thread = None
-        self._stopping = threading.Event()
-
-    def enabled(self):
-        return connection.vendor == "postgresql" and settings.TRACKER_REVISION_LISTEN
-
-    def get(self, load):
-        """The revision: remembered, or load()ed from the database and remembered."""
-        if not self.enabled():
-            return load()
-        self._start_in_this_process()
-        with self._lock:
-            if self._listening and self._revision is not None:
-                return self._revision
-            generation = self._generation
-        revision = load()
-        with self._lock:
-            # Not inside a transaction (it may roll back), and only if no write was
-            # announced while we read.
-            if (
-                self._listening
-                and generation == self._generation
-                and not connection.in_atomic_block
-            ):
-                self._revision = revision
-        return revision
-
-    def invalidate(self):
-        with self._lock:
-            self._generation += 1
-            self._revision = None
-
-    def notify(self, cursor):
-        """Announce a write to every process; delivered when the transaction commits."""
-        if self.enabled():
-            cursor.execute("SELECT pg_notify(%s, '')", [self.CHANNEL])
-        self.invalidate()
-        transaction.on_commit(self.invalidate)
-
-    def stop(self):
-        """Stop this process's listener (tests; a process about to drop its database)."""
-        thread = self._thread
-        if thread is not None:
-            self._stopping.set()
-            thread.join(timeout=5)
-        with self._lock:
-            self._pid = self._thread = None
-            self._listening = False
-            self._revision = None
-
-    def _start_in_this_process(self):
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            # A fresh process (gunicorn forks its workers): listen on a connection of our own.
-            self._pid = os.getpid()
-            self._listening = False
-            self._revision = None
-            self._stopping = threading.Event()
-        params = {
-            key: value
-            for key, value in connection.get_connection_params().items()
-            if key not in {"cursor_factory", "context", "prepare_threshold"}
-        }
-        self._thread = threading.Thread(
-            target=self._listen,
-            args=(params, self._stopping),
-            daemon=True,
-            name="revision-listener",
-        )
-        self._thread.start()
-
-    def _listen(self, params, stopping):
-        import psycopg
-
-        while not stopping.is_set():
-            try:
-                with psycopg.connect(**params, autocommit=True) as listener:
-                    listener.execute(f"LISTEN {self.CHANNEL}")
-                    with self._lock:
-                        self._listening = True
-                        self._generation += 1
-                        self._revision = None
-                    while not stopping.is_set():
-                        for _ in listener.notifies(timeout=1.0):
-                            self.invalidate()
-            except psycopg.Error:
-                logger.warning("revision listener lost its connection; retrying", exc_info=True)
-            with self._lock:
-                self._listening = False
-                self._revision = None
-            stopping.wait(1)
-
-
-revision_watcher = RevisionWatcher()
+    return require_safe(wrapper)

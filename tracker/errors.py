@@ -1,4 +1,5 @@
-"""Error pages, the database-unavailable page, and a health check for load balancers.
+"""Error pages (staff ones in the staff layout), the database-unavailable page, and a
+health check for load balancers.
 
 No page here shows a traceback or a setting: the details go to the log (django.request),
 the reader gets a short page in the site's look. The 500 and 503 pages render without
@@ -48,10 +49,6 @@ def _query_items(request):
     for key, values in request.GET.lists():
         for value in values:
             yield key, value
-
-
-def bad_request(request, exception):
-    return render(request, "400.html", status=400)
 
 
 def permission_denied(request, exception):

@@ -1,4 +1,6 @@
-"""Atom feeds of status updates: every public pledge, or those of one counterpart."""
+"""Atom feeds of status updates: every public pledge, or those of one counterpart.
+
+The URLconf wraps them in tracker.caching.public_view, like every public page."""
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -8,8 +10,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
+from tracker.exports import absolute_url
 from tracker.models import Counterpart, Pledge, StatusUpdate
-from tracker.views.public import absolute_url, public_view
 
 ITEMS = 50
 
@@ -19,16 +21,6 @@ class StatusChangeFeed(Feed):
     title = "Korea Pledge Tracker: status updates"
     subtitle = "Every public update to a pledge's status, with the evidence behind it."
     author_name = "Korea Pledge Tracker"
-    cache_publicly = True  # the same for every anonymous reader (see tracker.caching)
-
-    def __call__(self, request, *args, **kwargs):
-        # Conditional GET and Last-Modified from the record's revision, like every public page.
-        return public_view(self._render)(request, *args, **kwargs)
-
-    def _render(self, request, *args, **kwargs):
-        response = super().__call__(request, *args, **kwargs)
-        del response.headers["Last-Modified"]  # set from the revision instead
-        return response
 
     # Absolute links from the configured origin: Feed would otherwise take the Host header.
     def link(self):

@@ -11,6 +11,7 @@ from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import connection, models, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -1065,10 +1066,6 @@ class StatusUpdate(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def status_enum(self):
-        return Status(self.status)
-
-    @property
     def status_changed(self):
         return self.previous_status != self.status
 
@@ -1110,6 +1107,10 @@ class SavedFilters(models.Model):
         return f"{self.user}: ?{self.query}"
 
 
+revision_moved = Signal()
+"""Sent by Revision.bump(), so tracker.caching forgets the revision it remembers."""
+
+
 class Revision(models.Model):
     """One row that moves on every write to the record.
 
@@ -1125,23 +1126,13 @@ class Revision(models.Model):
 
     @classmethod
     def bump(cls):
-        from tracker.caching import revision_watcher
-
         updated = cls.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
         if not updated:
             cls.objects.get_or_create(pk=1)
-        with connection.cursor() as cursor:
-            revision_watcher.notify(cursor)
+        revision_moved.send(sender=cls)
 
     @classmethod
     def current(cls):
-        """The current revision; on PostgreSQL remembered between writes (tracker.caching)."""
-        from tracker.caching import revision_watcher
-
-        return revision_watcher.get(cls._load)
-
-    @classmethod
-    def _load(cls):
         # Every public request may read this: one plain query, without the ORM's
         # compilation, which cost more than the query itself.
         with connection.cursor() as cursor:

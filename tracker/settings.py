@@ -70,8 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tracker.errors.reject_nul_bytes",
-    # Serves anonymous readers' cached public pages before the rest of the stack runs.
-    "tracker.caching.PublicPageCacheMiddleware",
+    "tracker.htmx.HtmxLoginRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -221,9 +220,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# On PostgreSQL, remember the record's revision between writes (LISTEN/NOTIFY), so a
-# cached page costs no query. Off: every request reads it from the database.
-TRACKER_REVISION_LISTEN = env_bool("TRACKER_REVISION_LISTEN", True)
+# How long each process may remember the record's revision (tracker.caching): a write in
+# another process shows within this many seconds. 0: read it on every request.
+TRACKER_REVISION_MEMO_SECONDS = float(os.environ.get("TRACKER_REVISION_MEMO_SECONDS", "1"))
+
+# Part of every public ETag and cache key, so a release that renders pages differently is
+# not answered with a 304 or a cached page from the one before: set it to the commit or
+# version being deployed.
+TRACKER_RELEASE = os.environ.get("TRACKER_RELEASE", "dev")
 
 # Where readers send corrections (shown on /about/).
 TRACKER_CONTACT_EMAIL = os.environ.get("TRACKER_CONTACT_EMAIL", "")

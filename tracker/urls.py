@@ -6,6 +6,7 @@ from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
 from tracker import errors, feeds
+from tracker.caching import public_view
 from tracker.forms import LoginForm
 from tracker.views import public, staff
 
@@ -28,11 +29,15 @@ urlpatterns = [
     path("statements/<slug:slug>/", public.statement_detail, name="statement_detail"),
     path("counterparts/", public.counterpart_list, name="counterpart_list"),
     path("counterparts/<slug:slug>/", public.counterpart_detail, name="counterpart_detail"),
-    path("counterparts/<slug:slug>/feed/", feeds.CounterpartFeed(), name="counterpart_feed"),
+    path(
+        "counterparts/<slug:slug>/feed/",
+        public_view(feeds.CounterpartFeed()),
+        name="counterpart_feed",
+    ),
     path("topics/", public.topic_list, name="topic_list"),
     path("topics/<slug:slug>/", public.topic_detail, name="topic_detail"),
     path("about/", public.about, name="about"),
-    path("feed/", feeds.StatusChangeFeed(), name="feed"),
+    path("feed/", public_view(feeds.StatusChangeFeed()), name="feed"),
     path("api/pledges.json", public.pledges_json, name="pledges_json"),
     path("staff/", include((staff_patterns, "staff"))),
     path(
@@ -48,7 +53,7 @@ urlpatterns = [
     path("healthz", errors.healthz, name="healthz"),
 ]
 
-handler400 = "tracker.errors.bad_request"
+# 400: Django's own handler renders templates/400.html.
 handler403 = "tracker.errors.permission_denied"
 handler404 = "tracker.errors.page_not_found"
 handler500 = "tracker.errors.server_error"

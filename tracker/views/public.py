@@ -7,9 +7,6 @@ page already rendered for this revision costs that one query too.
 """
 
 import csv
-import datetime
-import functools
-import hashlib
 from dataclasses import dataclass
 
 from django import forms
@@ -21,17 +18,15 @@ from django.db.models import Count, OuterRef, Prefetch, Q, StringAgg, Subquery, 
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
-from django.views.decorators.http import condition, require_safe
 
-from tracker.caching import anonymous_read, cache_publicly, per_revision
+from tracker.caching import per_revision, public_view
+from tracker.exports import absolute_url
+from tracker.htmx import is_fragment
 from tracker.models import (
     Counterpart,
     Pledge,
     Restatement,
-    Revision,
     Speaker,
     Statement,
     Status,
@@ -41,91 +36,6 @@ from tracker.models import (
 
 PER_PAGE = 25
 API_PER_PAGE = 100
-
-
-# Conditional GET ------------------------------------------------------------------------
-
-
-def _code_version():
-    """A short digest of the templates, static files and code, taken once at start-up.
-
-    It is part of every ETag, so a deploy that changes how pages look invalidates what
-    browsers hold, even if the record itself has not changed. Every worker computes the
-    same digest from the same files.
-    """
-    digest = hashlib.sha256()
-    for folder, pattern in (
-        (settings.BASE_DIR / "templates", "**/*.html"),
-        (settings.BASE_DIR / "tracker", "**/*.py"),
-        (settings.BASE_DIR / "tracker" / "static", "**/*.*"),
-    ):
-        for path in sorted(folder.glob(pattern)):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:8]
-
-
-CODE_VERSION = _code_version()
-
-
-def _revision(request):
-    """The record's revision, read once per request."""
-    if not hasattr(request, "tracker_revision"):
-        request.tracker_revision = Revision.current()
-    return request.tracker_revision
-
-
-def _is_fragment(request):
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def revision_etag(request, *args, **kwargs):
-    # Overdue depends on today's date, so the day is part of the version too; the page
-    # and its htmx fragment are different representations, so they get different tags.
-    variant = "fragment" if _is_fragment(request) else "page"
-    revision = _revision(request)
-    # The time as well as the number: a flushed and reloaded database counts from 0 again.
-    moved = f"{revision.number}.{int(revision.changed_at.timestamp() * 1e6):x}"
-    return f'"{moved}-{timezone.localdate():%Y%m%d}-{CODE_VERSION}-{variant}"'
-
-
-def revision_last_modified(request, *args, **kwargs):
-    midnight = timezone.make_aware(
-        datetime.datetime.combine(timezone.localdate(), datetime.time.min)
-    )
-    return max(_revision(request).changed_at, midnight)
-
-
-def public_view(view=None, *, params=()):
-    """A public GET view: ETag and Last-Modified from the revision, 304 while unchanged.
-
-    `params` names the query parameters it reads; others are redirected away (caching).
-
-    Responses may be stored but are revalidated on every use, so a new status update is
-    visible on the next request; they vary on HX-Request because htmx gets a fragment.
-    """
-    if view is None:
-        return functools.partial(public_view, params=params)
-    conditional = condition(etag_func=revision_etag, last_modified_func=revision_last_modified)
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if anonymous_read(request):
-            response = conditional(view)(request, *args, **kwargs)
-            patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
-        else:
-            # A signed-in reader's page may hold their messages (naming unpublished
-            # records): private, and no ETag a shared cache could match to the public page.
-            response = view(request, *args, **kwargs)
-            patch_cache_control(response, private=True, no_cache=True)
-        patch_vary_headers(response, ["HX-Request", "Cookie"])
-        return response
-
-    return cache_publicly(require_safe(wrapper), params)
-
-
-def absolute_url(path):
-    """The address of a path on this site, from the configured origin (never the Host)."""
-    return settings.TRACKER_ORIGIN + path
 
 
 # Tallies and the compliance score --------------------------------------------------------
@@ -439,7 +349,7 @@ def pledge_list(request):
     pledges = form.apply(_pledge_rows())
     page = RowsPaginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
     template = "public/pledge_list.html"
-    if _is_fragment(request):
+    if is_fragment(request):
         template += "#results"
     return render(request, template, {"form": form, "page": page, "htmx_pages": True})
 

@@ -2,29 +2,33 @@
 
 One URL renders both the full page and its partial: htmx requests get the fragment
 (`template#partial`), everything else (including htmx history restores) the whole page.
+
+Access: log in (an htmx request is sent to the login page whole, see tracker.htmx), then the
+view's permission, else 403. Pages are per-user and change with every update, so they are
+never cached, and since one URL answers htmx with a fragment and browsers with a page, they
+vary on HX-Request.
 """
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
+from django.views.decorators.vary import vary_on_headers
 
 from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm, WorklistFilterForm
+from tracker.htmx import is_fragment
 from tracker.models import (
     Pledge,
     SavedFilters,
@@ -36,39 +40,6 @@ from tracker.models import (
 
 PER_PAGE = 50
 HISTORY_PER_PAGE = 10
-
-
-def staff_view(permission):
-    """Login required (anonymous: to the login page), then `permission` (else 403).
-
-    Pages are per-user and change with every update, so they are never cached, and
-    since one URL answers htmx with a fragment and browsers with a page, they vary on it.
-    """
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                if request.htmx:
-                    # A redirect would be followed by the XHR and the login page swapped
-                    # into the table: send the whole window there instead.
-                    back = request.htmx.current_url_abs_path or reverse("staff:worklist")
-                    return HttpResponseClientRedirect(redirect_to_login(back).url)
-                return redirect_to_login(request.get_full_path())
-            if not request.user.has_perm(permission):
-                raise PermissionDenied
-            response = view(request, *args, **kwargs)
-            patch_vary_headers(response, ["HX-Request"])
-            return response
-
-        return never_cache(wrapper)
-
-    return decorator
-
-
-def _fragment(request):
-    """True when the request wants a fragment rather than the whole page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _worklist_pledges():
@@ -116,7 +87,10 @@ def _safe_next(request, default):
 
 
 @require_GET
-@staff_view("tracker.view_pledge")
+@never_cache
+@login_required
+@permission_required("tracker.view_pledge", raise_exception=True)
+@vary_on_headers("HX-Request")
 def worklist(request):
     filters = WorklistFilterForm(request.GET)
     saved = SavedFilters.objects.filter(user=request.user).first()
@@ -139,7 +113,7 @@ def worklist(request):
     page = Paginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
     template = "staff/worklist.html"
     context = {"filters": filters, "page_obj": page, "return_url": request.get_full_path()}
-    if _fragment(request):
+    if is_fragment(request):
         template += "#results"
     else:
         context["my_day"] = _my_day(request.user)
@@ -171,10 +145,13 @@ def _my_day(user):
 
 
 @require_GET
-@staff_view("tracker.view_pledge")
+@never_cache
+@login_required
+@permission_required("tracker.view_pledge", raise_exception=True)
+@vary_on_headers("HX-Request")
 def pledge_row(request, pk):
     """One worklist row: what Cancel (or Esc) puts back in place of the inline form."""
-    if not _fragment(request):
+    if not is_fragment(request):
         return redirect("staff:pledge_detail", pk=pk)
     context = {
         "pledge": _get_pledge_for_staff(pk),
@@ -185,31 +162,43 @@ def pledge_row(request, pk):
 
 
 @require_GET
-@staff_view("tracker.view_pledge")
+@never_cache
+@login_required
+@permission_required("tracker.view_pledge", raise_exception=True)
+@vary_on_headers("HX-Request")
 def pledge_detail(request, pk):
     return _pledge_page(request, _get_pledge_for_staff(pk))
 
 
 @require_GET
-@staff_view("tracker.view_pledge")
+@never_cache
+@login_required
+@permission_required("tracker.view_pledge", raise_exception=True)
+@vary_on_headers("HX-Request")
 def pledge_by_slug(request, slug):
     pledge = get_object_or_404(Pledge, slug=slug)
     return redirect("staff:pledge_detail", pk=pledge.pk)
 
 
 @require_GET
-@staff_view("tracker.view_pledge")
+@never_cache
+@login_required
+@permission_required("tracker.view_pledge", raise_exception=True)
+@vary_on_headers("HX-Request")
 def history(request, pk):
     """A page of a pledge's history: "load more" appends it; without htmx, the whole page."""
     pledge = _get_pledge_for_staff(pk)
-    if _fragment(request):
+    if is_fragment(request):
         context = {"pledge": pledge, "updates": _history_page(request, pledge)}
         return render(request, "staff/pledge_detail.html#history-page", context)
     return _pledge_page(request, pledge)
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view("tracker.add_statusupdate")
+@never_cache
+@login_required
+@permission_required("tracker.add_statusupdate", raise_exception=True)
+@vary_on_headers("HX-Request")
 def record_update(request, pk):
     pledge = _get_pledge_for_staff(pk)
     prefix = f"p{pledge.pk}"
@@ -245,7 +234,7 @@ def record_update(request, pk):
 
     as_of = date_format(update.as_of, "j M Y")
     notice = f"Saved: “{pledge}” is now {update.get_status_display()} as of {as_of}."
-    if not _fragment(request):
+    if not is_fragment(request):
         messages.success(request, notice)
         return redirect(_safe_next(request, reverse("staff:pledge_detail", args=[pledge.pk])))
     context = {
@@ -305,7 +294,7 @@ def _update_response(request, pledge, form, evidence, status=200, **extra):
     if status in NOTICES:
         level, text = NOTICES[status]
         context.update(notice_level=level, notice=text.format(pledge=pledge))
-    if not _fragment(request):
+    if not is_fragment(request):
         if status in NOTICES:  # at the top of the page, where a reader without htmx lands
             messages.add_message(request, getattr(messages, level.upper()), context["notice"])
         return _pledge_page(request, pledge, status=status, **context)
@@ -341,7 +330,10 @@ def _pledge_page(request, pledge, status=200, **context):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view("tracker.add_statusupdate")
+@never_cache
+@login_required
+@permission_required("tracker.add_statusupdate", raise_exception=True)
+@vary_on_headers("HX-Request")
 def bulk_update(request):
     """One evidenced update for the pledges selected in the worklist.
 
