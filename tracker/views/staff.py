@@ -46,7 +46,7 @@ def _worklist_pledges():
     """The one queryset behind every worklist row: a fixed number of queries per page."""
     return (
         Pledge.objects.with_overdue()
-        .select_related("statement", "latest_update__author")
+        .select_related("statement__issuing_body", "latest_update__author", "maker__person")
         .prefetch_related("counterparts")
     )
 
