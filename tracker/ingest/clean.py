@@ -51,7 +51,7 @@ BOILERPLATE = re.compile(
 )
 SOURCE_CREDIT = re.compile(r"^(?:source|photo|image)\s*[:=].*$", re.IGNORECASE)
 BRACKET_TAIL = re.compile(r"\s*\[[^\]]*\]\s*$")
-TERMINAL = ".!?…\"”’)"
+TERMINAL = '.!?…"”’)'
 SHORT = 4  # words: a line this short outside the article is site furniture
 
 
@@ -65,7 +65,7 @@ def _letters(text, hangul):
 
 
 def language_of(text):
-    """"ko" when Hangul makes up most of the letters, otherwise "en"."""
+    """ "ko" when Hangul makes up most of the letters, otherwise "en"."""
     hangul, latin = _letters(text, True), _letters(text, False)
     return "ko" if hangul > latin else "en"
 
@@ -78,7 +78,7 @@ def _key(line):
 def _is_prose(line):
     """A line of the article: a sentence, or too long for a headline."""
     words = len(line.split())
-    return words >= 30 or (words >= SHORT and line.endswith(tuple(".!?…\"”’")))
+    return words >= 30 or (words >= SHORT and line.endswith(tuple('.!?…"”’')))
 
 
 def clean_text(raw, *, reflow_all=False):
@@ -165,8 +165,13 @@ def _joins(previous, line, starts_block, reflow_all):
 def from_html(data):
     html = data if isinstance(data, str) else _decode(data)
     text = trafilatura.extract(
-        html, output_format="txt", include_comments=False, include_tables=False,
-        include_images=False, favor_precision=True, deduplicate=True,
+        html,
+        output_format="txt",
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        favor_precision=True,
+        deduplicate=True,
     )
     if not text or not text.strip():
         raise SourceError(
@@ -224,9 +229,7 @@ def _decode(data):
         except UnicodeDecodeError:
             continue
     else:
-        raise SourceError(
-            "This file is not text in an encoding we know (UTF-8 or Korean CP949)."
-        )
+        raise SourceError("This file is not text in an encoding we know (UTF-8 or Korean CP949).")
     check_text(text)
     return text
 
@@ -241,8 +244,9 @@ def check_text(text):
     if not text.strip():
         raise SourceError("The text is empty. Paste the statement, or upload a file.")
     controls = sum(
-        1 for char in text if unicodedata.category(char) in ("Cc", "Co", "Cs", "Cn")
-        and char not in "\n\r\t"
+        1
+        for char in text
+        if unicodedata.category(char) in ("Cc", "Co", "Cs", "Cn") and char not in "\n\r\t"
     )
     if controls > max(3, len(text) // 200) or "\ufffd" * 3 in text:
         raise SourceError(
@@ -255,8 +259,11 @@ def check_text(text):
 
 def looks_like_html(text):
     head = text[:2000].lower()
-    return "<html" in head or "<!doctype html" in head or "<body" in head or (
-        len(re.findall(r"</(?:p|div|span|a|li|script)>", text[:20000], re.I)) >= 3
+    return (
+        "<html" in head
+        or "<!doctype html" in head
+        or "<body" in head
+        or (len(re.findall(r"</(?:p|div|span|a|li|script)>", text[:20000], re.I)) >= 3)
     )
 
 

@@ -18,26 +18,84 @@ from dataclasses import dataclass
 
 THRESHOLD = 0.5
 
-ADVERB = r"(?:(?:not|never|also|further|still|then|now|soon|therefore|thus|jointly|together|" \
+ADVERB = (
+    r"(?:(?:not|never|also|further|still|then|now|soon|therefore|thus|jointly|together|"
     r"continue\s+to|\w+ly)\s+)"
+)
 
 # Verbs after "will" that describe rather than commit.
 STATIVE = {
-    "be", "depend", "remain", "become", "mean", "seem", "need", "have", "face", "feel", "know",
-    "see", "tell", "find", "matter", "require", "likely", "probably", "determine", "reads",
-    "look", "sound", "appear",
+    "be",
+    "depend",
+    "remain",
+    "become",
+    "mean",
+    "seem",
+    "need",
+    "have",
+    "face",
+    "feel",
+    "know",
+    "see",
+    "tell",
+    "find",
+    "matter",
+    "require",
+    "likely",
+    "probably",
+    "determine",
+    "reads",
+    "look",
+    "sound",
+    "appear",
 }
 # Past participles of verbs often used in the passive of a commitment.
 IRREGULAR_PARTICIPLES = {
-    "made", "held", "built", "set", "kept", "done", "sent", "given", "taken", "put", "led",
-    "met", "paid", "spent", "sought", "laid", "brought", "run", "begun", "undertaken",
-    "shown", "drawn", "won",
+    "made",
+    "held",
+    "built",
+    "set",
+    "kept",
+    "done",
+    "sent",
+    "given",
+    "taken",
+    "put",
+    "led",
+    "met",
+    "paid",
+    "spent",
+    "sought",
+    "laid",
+    "brought",
+    "run",
+    "begun",
+    "undertaken",
+    "shown",
+    "drawn",
+    "won",
 }
 # Ongoing verbs that report perception, talk or attempt rather than an effort under way.
 NOT_EFFORT = {
-    "seeing", "facing", "witnessing", "living", "experiencing", "saying", "talking", "trying",
-    "attempting", "arguing", "telling", "suggesting", "hoping", "asking", "wondering", "going",
-    "looking", "watching", "thinking",
+    "seeing",
+    "facing",
+    "witnessing",
+    "living",
+    "experiencing",
+    "saying",
+    "talking",
+    "trying",
+    "attempting",
+    "arguing",
+    "telling",
+    "suggesting",
+    "hoping",
+    "asking",
+    "wondering",
+    "going",
+    "looking",
+    "watching",
+    "thinking",
 }
 
 FUTURE = re.compile(rf"\b(?:will|shall)\s+{ADVERB}{{0,3}}(?P<verb>[a-z]+)\b", re.I)
@@ -142,14 +200,32 @@ def find_cues(clause):
     for match in FUTURE_PASSIVE.finditer(clause):
         if _is_participle(match["verb"]):
             passive_at.add(match.start())
-            cues.append(Cue("future passive", 0.6, match.start(), match.end(), match["verb"],
-                            match.start("verb"), f"future passive “{match.group(0)}”: an action is promised"))
+            cues.append(
+                Cue(
+                    "future passive",
+                    0.6,
+                    match.start(),
+                    match.end(),
+                    match["verb"],
+                    match.start("verb"),
+                    f"future passive “{match.group(0)}”: an action is promised",
+                )
+            )
     for match in FUTURE.finditer(clause):
         verb = match["verb"].lower()
         if match.start() in passive_at or verb in STATIVE:
             continue
-        cues.append(Cue("future", 0.7, match.start(), match.end(), verb,
-                        match.start("verb"), f"future with an action verb “{match.group(0)}”"))
+        cues.append(
+            Cue(
+                "future",
+                0.7,
+                match.start(),
+                match.end(),
+                verb,
+                match.start("verb"),
+                f"future with an action verb “{match.group(0)}”",
+            )
+        )
     for pattern, name, weight, what in (
         (INTENT_STRONG, "intent", 0.75, "a verb of intent"),
         (INTENT_NOUN, "plan", 0.7, "a noun of intent"),
@@ -163,8 +239,17 @@ def find_cues(clause):
             verb = match["verb"].lower()
             if name == "ongoing effort" and verb in NOT_EFFORT:
                 continue
-            cues.append(Cue(name, weight, match.start(), match.end(), verb,
-                            match.start("verb"), f"{what}: “{match.group(0)}”"))
+            cues.append(
+                Cue(
+                    name,
+                    weight,
+                    match.start(),
+                    match.end(),
+                    verb,
+                    match.start("verb"),
+                    f"{what}: “{match.group(0)}”",
+                )
+            )
     return sorted(cues, key=lambda cue: (-cue.weight, cue.start))
 
 
@@ -219,7 +304,9 @@ def score(clause, sentence="", speakers=()):
     ):
         confidence -= 0.3
         reasons.append("the cue sits in a relative clause that describes a thing")
-    if CONDITION.search(clause[: cue.start]) or clause.lstrip().lower().startswith(("if ", "when ")):
+    if CONDITION.search(clause[: cue.start]) or clause.lstrip().lower().startswith(
+        ("if ", "when ")
+    ):
         confidence -= 0.35
         reasons.append("a condition (“if”, “whether”)")
     if NEGATION_BEFORE.search(" ".join(clause[: cue.start].split()[-6:])):

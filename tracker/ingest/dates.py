@@ -160,21 +160,45 @@ RELATIVE = [
     # Patterns that need the statement's date.
     (re.compile(rf"\bthis\s+{MONTH}(?!\s+\d)", re.I), _this_month_name),
     (re.compile(rf"\bnext\s+{MONTH}(?!\s+\d)", re.I), _next_month_name),
-    (re.compile(r"\b(?:in|during)\s+the\s+(?P<half>first|second)\s+half\s+of\s+(?P<next>next\s+)?"
-                r"(?:this\s+)?year\b", re.I), _half),
+    (
+        re.compile(
+            r"\b(?:in|during)\s+the\s+(?P<half>first|second)\s+half\s+of\s+(?P<next>next\s+)?"
+            r"(?:this\s+)?year\b",
+            re.I,
+        ),
+        _half,
+    ),
     (re.compile(r"\bnext\s+month\b", re.I), _relative_month(1)),
     (re.compile(r"\b(?:this|later\s+this)\s+month\b", re.I), _relative_month(0)),
-    (re.compile(r"\b(?:by\s+the\s+end\s+of\s+|in\s+|within\s+|during\s+)?next\s+year\b", re.I),
-     _relative_year(1)),
-    (re.compile(r"\b(?:by\s+the\s+end\s+of\s+(?:this|the)\s+year|by\s+year[- ]end|this\s+year"
-                r"|later\s+this\s+year|within\s+the\s+year)\b", re.I), _relative_year(0)),
-    (re.compile(r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d{1,2}|one|two|three|four|five|ten|a)"
-                r"\s+years?\b", re.I), _within_years),
+    (
+        re.compile(r"\b(?:by\s+the\s+end\s+of\s+|in\s+|within\s+|during\s+)?next\s+year\b", re.I),
+        _relative_year(1),
+    ),
+    (
+        re.compile(
+            r"\b(?:by\s+the\s+end\s+of\s+(?:this|the)\s+year|by\s+year[- ]end|this\s+year"
+            r"|later\s+this\s+year|within\s+the\s+year)\b",
+            re.I,
+        ),
+        _relative_year(0),
+    ),
+    (
+        re.compile(
+            r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d{1,2}|one|two|three|four|five|ten|a)"
+            r"\s+years?\b",
+            re.I,
+        ),
+        _within_years,
+    ),
 ]
 ABSOLUTE = [
     (re.compile(rf"\b(?:in|by|until|before|from)?\s*{MONTH}\s+{YEAR}\b", re.I), _month_year),
-    (re.compile(rf"\b(?:in|during)\s+the\s+(?P<half>first|second)\s+half\s+of\s+(?P<next>){YEAR}",
-                re.I), _half),
+    (
+        re.compile(
+            rf"\b(?:in|during)\s+the\s+(?P<half>first|second)\s+half\s+of\s+(?P<next>){YEAR}", re.I
+        ),
+        _half,
+    ),
     (re.compile(rf"\b{YEAR}\b(?!\s*[-–]\s*\d)"), _year),
 ]
 
@@ -191,7 +215,9 @@ def find_target(text, base):
         for match in pattern.finditer(text):
             if target := resolve(match, base):
                 text_found = match.group(0).strip()
-                found.append((match.start(), PartialDate(target.date, target.precision, text_found)))
+                found.append(
+                    (match.start(), PartialDate(target.date, target.precision, text_found))
+                )
                 break
     # The earliest expression wins; at the same place, the longer (more precise) one.
     found.sort(key=lambda item: (item[0], -len(item[1].text)))

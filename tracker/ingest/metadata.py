@@ -3,6 +3,7 @@
 Every value is a suggestion for the curator to confirm or correct on the ingest screen.
 """
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -41,10 +42,8 @@ def guess(raw, cleaned, people=()):
     meta = Metadata(title=cleaned.title, language=language_of(cleaned.text))
     html = cleaned.metadata
     if html.get("date"):
-        try:
+        with contextlib.suppress(dates.UnreadableDate):
             meta.date = dates.parse_date(html["date"])
-        except dates.UnreadableDate:
-            pass
     if meta.date is None:
         found = dates.dates_in(raw[:5000]) or dates.dates_in(cleaned.title)
         if found:
@@ -75,6 +74,11 @@ def guess_kind(raw, title):
         return "readout"
     if re.search(r"\bcabinet\s+meeting\b", title.lower()):
         return "cabinet_remarks"
-    if COPYRIGHT.search(raw) or DATELINE.search(raw) or CREDIT.search(raw) or re.search(r"^By\s+\w", raw, re.M):
+    if (
+        COPYRIGHT.search(raw)
+        or DATELINE.search(raw)
+        or CREDIT.search(raw)
+        or re.search(r"^By\s+\w", raw, re.M)
+    ):
         return "news_report"
     return "speech"

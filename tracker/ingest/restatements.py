@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 CUTOFF = 0.6
-STOPWORDS = set(
-    """a an the and or but of to in on at for with by from as is are be been being was were
+STOPWORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """a an the and or but of to in on at for with by from as is are be been being was were
     will shall would should must can could may might we our us it its they their them he she
     his her this that these those which who whom whose what also such more most very into
     through between both each other all any some not no nor than then so too own same over
     under again further once here there when where why how about against during before after
-    above below up down out off just now""".split()
+    above below up down out off just now""",
+    )
 )
 WORD = re.compile(r"[\w’'-]+")
 
@@ -53,7 +56,10 @@ class RestatementIndex:
         if not query or not self.choices:
             return []
         found = process.extract(
-            query, self.choices, scorer=fuzz.token_set_ratio, limit=limit,
+            query,
+            self.choices,
+            scorer=fuzz.token_set_ratio,
+            limit=limit,
             score_cutoff=cutoff * 100,
         )
         return [Match(self.candidates[i], round(score / 100, 2)) for _, score, i in found]

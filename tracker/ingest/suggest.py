@@ -18,18 +18,69 @@ TITLE_WORDS = 12
 
 # Verbs that name a checkable act: something happens or exists, or it does not.
 CONCRETE_VERBS = {
-    "hold", "host", "establish", "sign", "launch", "propose", "open", "resume", "restore",
-    "deliver", "build", "provide", "allocate", "create", "set", "appoint", "send", "adopt",
-    "introduce", "conclude", "ratify", "complete", "publish", "fund", "invest", "dispatch",
-    "convene", "organise", "organize", "visit", "submit", "release", "pass", "enact", "prepare",
-    "hire", "deploy", "donate", "double", "halve", "reduce", "raise", "increase", "cut",
-    "made", "held", "established", "signed", "launched", "restored", "opened", "resumed",
+    "hold",
+    "host",
+    "establish",
+    "sign",
+    "launch",
+    "propose",
+    "open",
+    "resume",
+    "restore",
+    "deliver",
+    "build",
+    "provide",
+    "allocate",
+    "create",
+    "set",
+    "appoint",
+    "send",
+    "adopt",
+    "introduce",
+    "conclude",
+    "ratify",
+    "complete",
+    "publish",
+    "fund",
+    "invest",
+    "dispatch",
+    "convene",
+    "organise",
+    "organize",
+    "visit",
+    "submit",
+    "release",
+    "pass",
+    "enact",
+    "prepare",
+    "hire",
+    "deploy",
+    "donate",
+    "double",
+    "halve",
+    "reduce",
+    "raise",
+    "increase",
+    "cut",
+    "made",
+    "held",
+    "established",
+    "signed",
+    "launched",
+    "restored",
+    "opened",
+    "resumed",
     "holding",
 }
-NUMBER = re.compile(r"(?<![\w-])(?:\$\s?)?\d[\d,.]*(?:\s*(?:%|percent|per\s+cent|billion|"
-                    r"million|trillion|won|dollars))?(?![\w-])", re.I)
-PROPER_NAME = re.compile(r"(?:[A-Z][\w–-]+\s+){2,}(?:Initiative|Dialogue|Summit|Meeting|Fund|"
-                         r"Programme|Program|Agreement|Forum|Centre|Center|Partnership)\b")
+NUMBER = re.compile(
+    r"(?<![\w-])(?:\$\s?)?\d[\d,.]*(?:\s*(?:%|percent|per\s+cent|billion|"
+    r"million|trillion|won|dollars))?(?![\w-])",
+    re.I,
+)
+PROPER_NAME = re.compile(
+    r"(?:[A-Z][\w–-]+\s+){2,}(?:Initiative|Dialogue|Summit|Meeting|Fund|"
+    r"Programme|Program|Agreement|Forum|Centre|Center|Partnership)\b"
+)
 
 
 @dataclass
@@ -55,23 +106,38 @@ class Suggestion:
             "counterparts": [entry.name for entry in self.counterparts],
             "topics": [entry.name for entry in self.topics],
             "target": (
-                {"date": self.target.date.isoformat(), "precision": self.target.precision,
-                 "text": self.target.text}
-                if self.target else None
+                {
+                    "date": self.target.date.isoformat(),
+                    "precision": self.target.precision,
+                    "text": self.target.text,
+                }
+                if self.target
+                else None
             ),
             "specificity": self.specificity,
             "confidence": self.confidence,
             "reasons": self.reasons,
             "restates": [
-                {"pledge": m.candidate.pk, "title": m.candidate.title,
-                 "quote": m.candidate.quote, "similarity": m.similarity}
+                {
+                    "pledge": m.candidate.pk,
+                    "title": m.candidate.title,
+                    "quote": m.candidate.quote,
+                    "similarity": m.similarity,
+                }
                 for m in self.restates
             ],
         }
 
 
-def suggest(text, *, statement_date=None, gazetteer=None, speakers=(), restatements=None,
-            threshold=cues.THRESHOLD):
+def suggest(
+    text,
+    *,
+    statement_date=None,
+    gazetteer=None,
+    speakers=(),
+    restatements=None,
+    threshold=cues.THRESHOLD,
+):
     """Suggested pledges in `text`, in reading order."""
     gazetteer = gazetteer or Gazetteer()
     restatements = restatements or RestatementIndex([])
@@ -127,8 +193,21 @@ def draft_title(quote, verb_at, cue):
     words = phrase.split()
     if len(words) > TITLE_WORDS:
         words = words[:TITLE_WORDS]
-        while words and words[-1].lower() in {"and", "or", "of", "to", "the", "a", "in", "for",
-                                              "with", "on", "by", "as", "an"}:
+        while words and words[-1].lower() in {
+            "and",
+            "or",
+            "of",
+            "to",
+            "the",
+            "a",
+            "in",
+            "for",
+            "with",
+            "on",
+            "by",
+            "as",
+            "an",
+        }:
             words.pop()
     title = " ".join(words).strip(" .,;\"“”'")
     return title[:1].upper() + title[1:200]
