@@ -277,16 +277,52 @@ class NamedAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class CounterpartAliasInline(admin.TabularInline):
+    """Other names the pledge suggester's gazetteer finds: "Washington", "Tokyo"."""
+
+    model = models.CounterpartAlias
+    extra = 1
+
+
+class TopicKeywordInline(admin.TabularInline):
+    """Words that make the pledge suggester propose this topic."""
+
+    model = models.TopicKeyword
+    extra = 1
+
+
 @admin.register(models.Counterpart)
 class CounterpartAdmin(NamedAdmin):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     autocomplete_fields = ["members"]
+    inlines = [CounterpartAliasInline]
 
 
 @admin.register(models.Topic)
 class TopicAdmin(NamedAdmin):
     list_display = ["name"]
+    inlines = [TopicKeywordInline]
+
+
+@admin.register(models.SuggestionReview)
+class SuggestionReviewAdmin(admin.ModelAdmin):
+    """What curators did with suggested pledges: read-only, the suggester's record."""
+
+    list_display = ["quote_start", "decision", "confidence", "statement", "reviewer", "created_at"]
+    list_filter = ["decision"]
+    list_select_related = ["statement", "reviewer"]
+    search_fields = ["quote"]
+
+    @admin.display(description="Quote")
+    def quote_start(self, obj):
+        return obj.quote[:80]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(models.Body)

@@ -10,12 +10,13 @@ even when the database is down.
 import logging
 import sys
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
+from django.views import defaults
 from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,14 @@ def _query_items(request):
     for key, values in request.GET.lists():
         for value in values:
             yield key, value
+
+
+def bad_request(request, exception):
+    """handler400: a form larger than DATA_UPLOAD_MAX_MEMORY_SIZE (a pasted book) gets a 413
+    that says so; anything else Django's own 400 page."""
+    if isinstance(exception, RequestDataTooBig):
+        return render(request, "413.html", status=413)
+    return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception):

@@ -2,6 +2,7 @@
 
 import calendar
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -281,6 +282,36 @@ class Topic(NamedModel):
         return reverse("topic_detail", args=[self.slug])
 
 
+class CounterpartAlias(models.Model):
+    """Another name for a counterpart in statements: "Washington" for the United States."""
+
+    counterpart = models.ForeignKey(Counterpart, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name_plural = "counterpart aliases"
+
+    def __str__(self):
+        return f"{self.alias} → {self.counterpart}"
+
+
+class TopicKeyword(models.Model):
+    """A word or phrase that marks a pledge as being about a topic."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="keywords")
+    keyword = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["keyword"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "keyword"], name="topic_keyword_once")
+        ]
+
+    def __str__(self):
+        return f"{self.keyword} → {self.topic}"
+
+
 class Body(NamedModel):
     """A government body that issues statements or is responsible for pledges."""
 
@@ -297,9 +328,25 @@ class Person(NamedModel):
         verbose_name_plural = "people"
 
 
+def content_hash(text):
+    """The same document whatever its spacing or case: for spotting duplicates."""
+    return hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()
+
+
 class StatementQuerySet(models.QuerySet):
     def public(self):
         return self.filter(is_published=True)
+
+    def with_text(self, text):
+        """Statements holding the same text, by content hash.
+
+        Rows loaded from fixtures (raw saves) have no hash yet; they get one here.
+        """
+        missing = list(Statement.objects.filter(content_hash="").only("pk", "text"))
+        for statement in missing:
+            statement.content_hash = content_hash(statement.text)
+        Statement.objects.bulk_update(missing, ["content_hash"])
+        return self.filter(content_hash=content_hash(text))
 
 
 class Statement(SluggedModel):
@@ -361,6 +408,7 @@ class Statement(SluggedModel):
         "what the source leaves unsaid.",
     )
     is_published = models.BooleanField(default=False, db_index=True)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -387,6 +435,10 @@ class Statement(SluggedModel):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.content_hash = content_hash(self.text)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("statement_detail", args=[self.slug])
@@ -1002,6 +1054,59 @@ class Restatement(models.Model):
             raise ValidationError(
                 {"statement": "This is the statement the pledge was first made in."}
             )
+
+
+class ReviewDecision(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted as suggested"
+    EDITED = "edited", "Accepted with edits"
+    REJECTED = "rejected", "Rejected"
+    RESTATEMENT = "restatement", "Marked as a restatement"
+    ADDED = "added", "Added by hand (missed by the suggester)"
+
+
+class SuggestionReview(models.Model):
+    """What a curator did with a suggested pledge: the record that measures the suggester.
+
+    Accepted, edited and rejected suggestions give its precision in real use; passages the
+    curator selected by hand ("added") are what it missed.
+    """
+
+    Decision = ReviewDecision
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="suggestion_reviews"
+    )
+    decision = models.CharField(max_length=20, choices=Decision)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    confidence = models.FloatField(null=True, blank=True, help_text="Empty for added passages.")
+    reasons = models.JSONField(default=list, blank=True)
+    pledge = models.ForeignKey(
+        Pledge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["statement", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=ReviewDecision.values),
+                name="suggestion_review_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="suggestion_review_span_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()}: {self.quote[:60]}"
 
 
 class StatusUpdateQuerySet(models.QuerySet):

@@ -8,7 +8,7 @@ from django.views.generic.base import RedirectView
 from tracker import errors, feeds
 from tracker.caching import public_view
 from tracker.forms import LoginForm
-from tracker.views import public, staff
+from tracker.views import ingest, public, staff
 
 staff_patterns = [
     path("", staff.worklist, name="worklist"),
@@ -18,6 +18,7 @@ staff_patterns = [
     path("pledges/<int:pk>/row/", staff.pledge_row, name="pledge_row"),
     path("pledges/<slug:slug>/", staff.pledge_by_slug, name="pledge_by_slug"),
     path("bulk/", staff.bulk_update, name="bulk_update"),
+    path("statements/new/", ingest.new_statement, name="statement_new"),
 ]
 
 urlpatterns = [
@@ -53,7 +54,7 @@ urlpatterns = [
     path("healthz", errors.healthz, name="healthz"),
 ]
 
-# 400: Django's own handler renders templates/400.html.
+handler400 = "tracker.errors.bad_request"  # 413 for an oversized form, else Django's 400
 handler403 = "tracker.errors.permission_denied"
 handler404 = "tracker.errors.page_not_found"
 handler500 = "tracker.errors.server_error"

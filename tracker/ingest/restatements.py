@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from tracker.models import Pledge
+
 CUTOFF = 0.6
 STOPWORDS = frozenset(
     re.findall(
@@ -63,3 +65,15 @@ class RestatementIndex:
             score_cutoff=cutoff * 100,
         )
         return [Match(self.candidates[i], round(score / 100, 2)) for _, score, i in found]
+
+
+def index_from_db(exclude_statement=None):
+    """Every existing pledge (published or not: a draft restated is still a restatement)."""
+    pledges = Pledge.objects.select_related("statement").only(
+        "pk", "title", "quote", "slug", "statement__title"
+    )
+    if exclude_statement is not None:
+        pledges = pledges.exclude(statement=exclude_statement)
+    return RestatementIndex(
+        Candidate(p.pk, p.title, p.quote, p.statement.title, p.get_absolute_url()) for p in pledges
+    )

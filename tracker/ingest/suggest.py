@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from tracker.ingest import cues, dates, sentences
 from tracker.ingest.gazetteer import Gazetteer
-from tracker.ingest.restatements import RestatementIndex
+from tracker.ingest.restatements import RestatementIndex, index_from_db
 
 TITLE_WORDS = 12
+LIST_MARKER = re.compile(r"(?:\d{1,2}[.)]|\([a-z0-9]\)|[-–•※*])\s+")
 
 # Verbs that name a checkable act: something happens or exists, or it does not.
 CONCRETE_VERBS = {
@@ -180,6 +181,9 @@ def _without_frame(text, clause, cue):
         start = match.end()
     while start < cue.start and body[start] in " ,;:—–-":
         start += 1
+    # A list marker ("9. ", "- ", "※ ", "(a) ") is layout, not part of the quote.
+    if start == 0 and (marker := LIST_MARKER.match(body)) and marker.end() < cue.start:
+        start = marker.end()
     return sentences.Span(clause.start + start, clause.end)
 
 
@@ -225,3 +229,14 @@ def specificity(quote, target, cue):
     if name := PROPER_NAME.search(quote):
         return "concrete", f"concrete: a named programme ({name.group(0)})"
     return "aspirational", "aspirational: a direction without a checkable act, date or number"
+
+
+def suggest_from_record(text, *, statement_date=None, speakers=()):
+    """Suggestions with the tracker's own names, topics and pledges to compare against."""
+    return suggest(
+        text,
+        statement_date=statement_date,
+        gazetteer=Gazetteer.from_db(),
+        speakers=speakers,
+        restatements=index_from_db(),
+    )

@@ -12,7 +12,7 @@ from tracker.models import Pledge, Statement
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts exist only with DEBUG on
 # The statements and pledges from the seed documents, then the follow-up on them.
-FIXTURES = ["tracker", "followup"]
+FIXTURES = ["tracker", "followup", "gazetteer"]
 
 DEMO_ACCOUNTS = [
     # username, group, may use the admin

@@ -1,0 +1,225 @@
+"""The three forms of the ingest screen: the source, the statement, the review of pledges.
+
+The screen keeps no state on the server between steps: the cleaned text and the metadata
+travel in the form, and the suggestions are computed again from them (deterministically)
+when the curator saves.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+
+from tracker.ingest import clean, dates
+from tracker.models import (
+    Counterpart,
+    DatePrecision,
+    Person,
+    Pledge,
+    Specificity,
+    Statement,
+    StatementKind,
+    Topic,
+)
+
+NO_DATE_HELP = (
+    "As precise as the document: “1 September 2025”, “September 2025” or “2025”. "
+    "Leave empty if the document gives no date."
+)
+
+
+class SourceForm(forms.Form):
+    text = forms.CharField(
+        label="Paste the text",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text="Text copied from a web page is fine: menus and footers are removed.",
+    )
+    file = forms.FileField(
+        label="or upload a file",
+        required=False,
+        help_text="HTML, plain text or PDF, up to 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".html,.htm,.txt,.pdf,text/*"}),
+    )
+    source_url = forms.URLField(label="Source address", required=False, assume_scheme="https")
+
+    def clean(self):
+        data = super().clean()
+        text, upload = data.get("text") or "", data.get("file")
+        if upload and text.strip():
+            raise ValidationError("Paste the text or upload a file, not both.")
+        try:
+            if upload:
+                if upload.size > clean.MAX_BYTES:
+                    raise clean.SourceError(
+                        f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                        f"{clean.MAX_BYTES // 1024 // 1024} MB. Upload the statement alone."
+                    )
+                data["cleaned"] = clean.from_upload(upload.name, upload.read())
+                data["raw"] = data["cleaned"].text
+            else:
+                data["cleaned"] = clean.from_paste(text)
+                data["raw"] = text
+        except clean.SourceError as error:
+            raise ValidationError(str(error)) from error
+        return data
+
+
+class StatementForm(forms.Form):
+    """The document's metadata, as suggested and then confirmed, and its cleaned text."""
+
+    title = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=StatementKind.choices)
+    date = forms.CharField(label="Date", required=False, max_length=60, help_text=NO_DATE_HELP)
+    publisher = forms.CharField(label="Outlet", required=False, max_length=200)
+    language = forms.ChoiceField(choices=[("en", "English"), ("ko", "Korean")])
+    speakers = forms.ModelMultipleChoiceField(
+        queryset=Person.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="People named in the text who are known to the tracker.",
+    )
+    source_url = forms.URLField(
+        label="Source address", required=False, max_length=500, assume_scheme="https"
+    )
+    text = forms.CharField(
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text="Correct the cleaned text here before going on: pledges are quoted from it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duplicate = None
+
+    def clean_date(self):
+        value = self.cleaned_data["date"].strip()
+        if not value:
+            return None
+        try:
+            return dates.parse_date(value)
+        except dates.UnreadableDate as error:
+            raise ValidationError(str(error)) from error
+
+    def clean_text(self):
+        # Paragraphs are separated by blank lines; a textarea sends \r\n.
+        text = self.cleaned_data["text"].replace("\r\n", "\n").strip()
+        try:
+            clean.check_text(text)
+        except clean.SourceError as error:
+            raise ValidationError(str(error)) from error
+        self.duplicate = Statement.objects.with_text(text).first()
+        if self.duplicate is not None:
+            raise ValidationError(
+                "This text is already in the tracker (same content, ignoring spacing and "
+                f"case): “{self.duplicate.title}”.",
+                code="duplicate",
+            )
+        return text
+
+    def statement(self):
+        """An unsaved Statement from the confirmed fields."""
+        data = self.cleaned_data
+        date = data["date"]
+        return Statement(
+            title=data["title"],
+            kind=data["kind"],
+            date=date.date if date else None,
+            date_precision=date.precision if date else DatePrecision.UNKNOWN,
+            publisher=data["publisher"],
+            language=data["language"],
+            source_url=data["source_url"],
+            text=data["text"],
+        )
+
+
+class PledgeFields(forms.Form):
+    """What a pledge needs besides its span: shared by suggestions and hand-made pledges."""
+
+    title = forms.CharField(max_length=200, required=False)
+    counterparts = forms.ModelMultipleChoiceField(
+        queryset=Counterpart.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    target = forms.CharField(label="Target", required=False, max_length=60)
+    specificity = forms.ChoiceField(choices=Specificity.choices)
+
+    def __init__(self, *args, text="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text = text
+
+    def clean_target(self):
+        value = self.cleaned_data["target"].strip()
+        if not value:
+            return None
+        try:
+            return dates.parse_date(value)
+        except dates.UnreadableDate as error:
+            raise ValidationError(str(error)) from error
+
+    def _span(self, start, end):
+        if start is None or end is None or not 0 <= start < end <= len(self.text):
+            raise ValidationError(
+                "The quote must be a passage of the text: check its start and end."
+            )
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return start, end
+
+
+class SuggestionForm(PledgeFields):
+    DECISIONS = [("accept", "Accept"), ("reject", "Reject"), ("restatement", "Restatement of")]
+
+    decision = forms.ChoiceField(choices=DECISIONS, widget=forms.RadioSelect, required=False)
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    restates = forms.ModelChoiceField(queryset=Pledge.objects.all(), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("decision"):
+            raise ValidationError("Accept, reject or mark this suggestion as a restatement.")
+        if "start" in data and "end" in data:
+            data["start"], data["end"] = self._span(data["start"], data["end"])
+        if data["decision"] == "restatement" and not data.get("restates"):
+            self.add_error("restates", "Choose the pledge this restates.")
+        if data["decision"] == "accept" and not (data.get("title") or "").strip():
+            self.add_error("title", "Give the pledge a title.")
+        return data
+
+
+class AddedForm(PledgeFields):
+    """A passage the suggester missed, selected by the curator (or typed: the quote)."""
+
+    quote = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}))
+    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        quote = data.get("quote") or ""
+        if not quote.strip():
+            return data  # an empty spare form
+        start = data.get("start")
+        if start is None or self.text[start : start + len(quote)] != quote:
+            start = self.text.find(quote)
+        if start < 0:
+            raise ValidationError(
+                "This quote is not word for word in the text. Select it in the text, or "
+                "copy it exactly (quotation marks, dashes and spaces included)."
+            )
+        data["start"], data["end"] = self._span(start, start + len(quote))
+        if not (data.get("title") or "").strip():
+            self.add_error("title", "Give the pledge a title.")
+        return data
+
+
+SuggestionFormSet = formset_factory(SuggestionForm, extra=0)
+AddedFormSet = formset_factory(AddedForm, extra=1)
