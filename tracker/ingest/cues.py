@@ -105,20 +105,22 @@ FUTURE_PASSIVE = re.compile(
 INTENT_STRONG = re.compile(
     r"\b(?:plans?|planning|intends?|intending|(?:is|are|remains?|stays?)\s+committed|commits?|"
     r"pledged?|pledges|vow(?:s|ed)?|promised?|promises|(?:is|are)\s+determined|decided|agreed|"
-    r"(?:is|are)\s+going|(?:is|are)\s+set|resolved)\s+to\s+(?P<verb>[a-z]+)\b",
+    r"(?:is|are)\s+going|(?:is|are)\s+set|resolved)\s+to\s+(?:\w+ly\s+)?(?P<verb>[a-z]+)\b",
     re.I,
 )
 INTENT_WEAK = re.compile(
     r"\b(?:aims?|aiming|seeks?|seeking|strives?|striving|(?:is|are)\s+working|"
-    r"(?:is|are)\s+ready|(?:is|are)\s+willing|(?:is|are)\s+prepared)\s+to\s+(?P<verb>[a-z]+)\b",
+    r"(?:is|are)\s+ready|(?:is|are)\s+willing|(?:is|are)\s+prepared)\s+to\s+(?:\w+ly\s+)?(?P<verb>[a-z]+)\b",
     re.I,
 )
 INTENT_NOUN = re.compile(
     r"\b(?:plans?|pledges?|commitments?|promises?|roadmap|decision)\s+(?:is\s+)?to\s+"
-    r"(?P<verb>[a-z]+)\b",
+    r"(?:\w+ly\s+)?(?P<verb>[a-z]+)\b",
     re.I,
 )
-HOPE = re.compile(r"\b(?:hopes?|hoping|wishes|expects?|expecting)\s+to\s+(?P<verb>[a-z]+)\b", re.I)
+HOPE = re.compile(
+    r"\b(?:hopes?|hoping|wishes|expects?|expecting)\s+to\s+(?:\w+ly\s+)?(?P<verb>[a-z]+)\b", re.I
+)
 REPORTED_FUTURE = re.compile(
     r"\b(?:said|announced|stated|added|noted|pledged|vowed|promised|stressed|explained|"
     r"told|confirmed)\b[^.;]*?\bwould\s+(?:\w+ly\s+)?(?P<verb>[a-z]+)\b",

@@ -6,11 +6,12 @@ scores high; words such as "we", "will" and "the" do not count.
 """
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from tracker.models import Pledge
+from tracker.models import Pledge, Revision
 
 CUTOFF = 0.6
 STOPWORDS = frozenset(
@@ -47,19 +48,36 @@ class Match:
 
 
 class RestatementIndex:
-    """Existing pledges, prepared once, matched against many new quotes."""
+    """Existing pledges, prepared once, matched against many new quotes.
+
+    An inverted index of content words picks the candidates that share at least two
+    distinctive words with the quote; only those are scored, so matching stays fast with
+    tens of thousands of pledges.
+    """
 
     def __init__(self, candidates):
         self.candidates = list(candidates)
         self.choices = [content_words(c.quote) for c in self.candidates]
+        self.postings = {}
+        for i, words in enumerate(self.choices):
+            for word in set(words.split()):
+                self.postings.setdefault(word, []).append(i)
+        # Words in more than a twentieth of all pledges ("cooperation") pick out nothing.
+        self.common = max(50, len(self.candidates) // 20)
 
     def matches(self, quote, limit=3, cutoff=CUTOFF):
         query = content_words(quote)
         if not query or not self.choices:
             return []
+        shared = Counter()
+        for word in set(query.split()):
+            postings = self.postings.get(word, ())
+            if len(postings) <= self.common:
+                shared.update(postings)
+        picked = [i for i, count in shared.items() if count >= 2]
         found = process.extract(
             query,
-            self.choices,
+            {i: self.choices[i] for i in picked},
             scorer=fuzz.token_set_ratio,
             limit=limit,
             score_cutoff=cutoff * 100,
@@ -67,13 +85,23 @@ class RestatementIndex:
         return [Match(self.candidates[i], round(score / 100, 2)) for _, score, i in found]
 
 
-def index_from_db(exclude_statement=None):
-    """Every existing pledge (published or not: a draft restated is still a restatement)."""
-    pledges = Pledge.objects.select_related("statement").only(
-        "pk", "title", "quote", "slug", "statement__title"
-    )
-    if exclude_statement is not None:
-        pledges = pledges.exclude(statement=exclude_statement)
-    return RestatementIndex(
-        Candidate(p.pk, p.title, p.quote, p.statement.title, p.get_absolute_url()) for p in pledges
-    )
+_cached = {}
+
+
+def index_from_db():
+    """Every existing pledge (published or not: a draft restated is still a restatement).
+
+    Built once per revision of the record and kept, so the steps of the ingest screen
+    and repeated suggestions do not rebuild it.
+    """
+    revision = Revision.current().number
+    if _cached.get("revision") != revision:
+        pledges = Pledge.objects.select_related("statement").only(
+            "pk", "title", "quote", "slug", "statement__title"
+        )
+        _cached["index"] = RestatementIndex(
+            Candidate(p.pk, p.title, p.quote, p.statement.title, p.get_absolute_url())
+            for p in pledges
+        )
+        _cached["revision"] = revision
+    return _cached["index"]

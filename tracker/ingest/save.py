@@ -29,6 +29,10 @@ def _target_fields(target):
     return {"target_date": target.date, "target_precision": target.precision}
 
 
+def _pks(objects):
+    return {getattr(obj, "pk", obj) for obj in objects}
+
+
 def _same(form_data, suggestion):
     """True when the curator kept the suggestion as it was."""
     target = form_data["target"]
@@ -36,8 +40,8 @@ def _same(form_data, suggestion):
     return (
         form_data["title"].strip() == suggestion.title
         and (form_data["start"], form_data["end"]) == (suggestion.start, suggestion.end)
-        and {c.pk for c in form_data["counterparts"]} == {e.pk for e in suggestion.counterparts}
-        and {t.pk for t in form_data["topics"]} == {e.pk for e in suggestion.topics}
+        and _pks(form_data["counterparts"]) == {e.pk for e in suggestion.counterparts}
+        and _pks(form_data["topics"]) == {e.pk for e in suggestion.topics}
         and (target and (target.date, target.precision))
         == (suggested and (suggested.date, suggested.precision))
         and form_data["specificity"] == suggestion.specificity
@@ -45,10 +49,11 @@ def _same(form_data, suggestion):
 
 
 @transaction.atomic
-def save_reviewed(statement, speakers, reviewed, added, user):
+def save_reviewed(statement, speakers, reviewed, added, user, *, record=True):
     """statement: unsaved Statement; speakers: Person list; reviewed: (form data, Suggestion)
     pairs; added: form data of hand-made pledges. Raises ValidationError (and saves
-    nothing) if any record is invalid."""
+    nothing) if any record is invalid. With record=False (the command line, where nobody
+    reviewed anything) no SuggestionReview is written."""
     statement.full_clean()
     statement.save()
     for order, person in enumerate(speakers):
@@ -69,9 +74,12 @@ def save_reviewed(statement, speakers, reviewed, added, user):
             same = _same(data, suggestion)
             decision = ReviewDecision.ACCEPTED if same else ReviewDecision.EDITED
             pledge = _pledge(statement, data)
-        _review(statement, decision, data, suggestion, pledge, user)
+        if record:
+            _review(statement, decision, data, suggestion, pledge, user)
     for data in added:
-        _review(statement, ReviewDecision.ADDED, data, None, _pledge(statement, data), user)
+        pledge = _pledge(statement, data)
+        if record:
+            _review(statement, ReviewDecision.ADDED, data, None, pledge, user)
     return statement
 
 
