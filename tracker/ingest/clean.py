@@ -96,29 +96,31 @@ def clean_text(raw, *, reflow_all=False):
             if line:
                 lines.append((line, first))
                 first = False
-    removed, kept, seen = [], [], set()
+    removed, kept, seen, repeated = [], [], set(), set()
     for line, starts_block in lines:
         reason = _drop_reason(line, language, seen)
         if reason:
             removed.append(line)
+            if reason == "repeated":
+                repeated.add(_key(line))
             continue
         seen.add(_key(line))
         kept.append((line, starts_block))
 
-    # Before the article: short lines are menus; the first longer line is the title.
-    title, body = "", []
-    started = False
-    for line, starts_block in kept:
-        if not started:
-            if _is_prose(line):
-                started = True
-            elif len(line.split()) >= SHORT and not title:
-                title = line
-                continue
-            elif len(line.split()) < SHORT or (title and _key(title).startswith(_key(line))):
-                removed.append(line)
-                continue
-        body.append((line, starts_block))
+    # Before the article: the headline, with site furniture above it and perhaps a
+    # sub-headline or caption below it.
+    first_prose = next((i for i, (line, _) in enumerate(kept) if _is_prose(line)), len(kept))
+    leading = kept[:first_prose]
+    title_at = _headline(leading, repeated)
+    title = leading[title_at][0] if title_at is not None else ""
+    body = []
+    for i, (line, starts_block) in enumerate(leading):
+        below_title = title_at is not None and i > title_at
+        if below_title and len(line.split()) >= SHORT and not _key(title).startswith(_key(line)):
+            body.append((line, starts_block))
+        elif i != title_at:
+            removed.append(line)
+    body += kept[first_prose:]
     # After the article: short lines and credits are footers.
     while body and (
         (len(body[-1][0].split()) < SHORT and not body[-1][0].endswith(tuple(TERMINAL)))
@@ -137,6 +139,38 @@ def clean_text(raw, *, reflow_all=False):
             paragraphs.append(line)
     text = "\n\n".join(paragraphs)
     return Cleaned(text=text, title=BRACKET_TAIL.sub("", title), removed=removed)
+
+
+# A photo caption: long, and ending with a credit ("… on September 16. YONHAP",
+# "[Image source=Yonhap News]", "(Photo: Reuters)").
+CAPTION_CREDIT = re.compile(
+    r"(?:\s[A-Z][A-Z0-9]{2,}\.?|\[(?:image|photo)[^\]]*\]|\((?:image|photo)[^)]*\))\s*$"
+)
+
+
+def _is_caption(line):
+    return len(line.split()) >= 12 and bool(CAPTION_CREDIT.search(line))
+
+
+def _headline(leading, repeated):
+    """Which of the lines before the article is its headline: one printed twice (page
+    title and heading, or a caption repeating it), else one of at least six words, else
+    the first of at least four; None if there is none."""
+    keys = [_key(line) for line, _ in leading]
+
+    def rank(i):
+        line, key = leading[i][0], keys[i]
+        twice = key in repeated or any(k and k != key and key.startswith(k) for k in keys)
+        return (twice, len(line.split()) >= 6)
+
+    candidates = [
+        i
+        for i, (line, _) in enumerate(leading)
+        if len(line.split()) >= SHORT and not _is_caption(line)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda i: (rank(i), -i))
 
 
 def _drop_reason(line, language, seen):

@@ -103,7 +103,7 @@ FUTURE_PASSIVE = re.compile(
     rf"\b(?:will|shall)\s+{ADVERB}{{0,2}}be\s+{ADVERB}{{0,2}}(?P<verb>[a-z]+)\b", re.I
 )
 INTENT_STRONG = re.compile(
-    r"\b(?:plans?|planning|intends?|intending|(?:is|are|remains?|stays?)\s+committed|commits?|"
+    r"\b(?:(?<!'s\s)(?<!’s\s)(?<!the\s)(?<!its\s)(?<!our\s)(?<!their\s)plans?|planning|intends?|intending|(?:is|are|remains?|stays?)\s+committed|commits?|"
     r"pledged?|pledges|vow(?:s|ed)?|promised?|promises|(?:is|are)\s+determined|decided|agreed|"
     r"(?:is|are)\s+going|(?:is|are)\s+set|resolved)\s+to\s+(?:\w+ly\s+)?(?P<verb>[a-z]+)\b",
     re.I,
@@ -324,6 +324,6 @@ def score(clause, sentence="", speakers=()):
     if EXHORTATION_BY_OTHERS.search(frame + clause[: cue.start]) and OTHERS.search(
         frame + clause[: cue.start]
     ):
-        confidence -= 0.35
+        confidence -= 0.5
         reasons.append("others' request or proposal, not the government's commitment")
     return max(0.0, min(1.0, round(confidence, 2))), reasons, cue
