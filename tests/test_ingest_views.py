@@ -4,10 +4,17 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from pypdf import PdfWriter
 
-from tests.factories import CounterpartFactory, PersonFactory, PledgeFactory, StatementFactory
+from tests.factories import (
+    CounterpartFactory,
+    PersonFactory,
+    PledgeFactory,
+    StatementFactory,
+    UserFactory,
+)
 from tracker.models import CounterpartAlias, Pledge, Restatement, Statement, SuggestionReview
 
 URL = reverse("staff:statement_new")
@@ -66,7 +73,7 @@ def review_data(response, decisions, **changes):
         }
     )
     for i, sform in enumerate(formset):
-        for name, field in sform.fields.items():
+        for name in sform.fields:
             value = sform.initial.get(name)
             if name in ("counterparts", "topics"):
                 data[f"s-{i}-{name}"] = value or []
@@ -231,9 +238,6 @@ def test_publishing_puts_statement_and_pledges_on_the_public_site(curator_client
 
 
 def test_publishing_needs_the_change_permission(client, names):
-    from tests.factories import UserFactory
-    from django.contrib.auth.models import Permission
-
     user = UserFactory(username="adder")
     user.user_permissions.add(Permission.objects.get(codename="add_statement"))
     client.force_login(user)
