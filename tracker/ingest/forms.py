@@ -43,6 +43,12 @@ class SourceForm(forms.Form):
     )
     source_url = forms.URLField(label="Source address", required=False, assume_scheme="https")
 
+    def __init__(self, *args, **kwargs):
+        # Ids of its own: htmx settles elements that keep their id across a swap, and the
+        # next step has fields of the same names.
+        kwargs.setdefault("auto_id", "source_%s")
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         data = super().clean()
         text, upload = data.get("text") or "", data.get("file")

@@ -15,6 +15,20 @@ from tracker.ingest.gazetteer import Gazetteer
 from tracker.ingest.restatements import RestatementIndex, index_from_db
 
 TITLE_WORDS = 12
+# Words a shortened title must not end on.
+DANGLING = frozenset(
+    re.findall(
+        r"\w+",
+        "a an and or but of to the in for with on by as at from "
+        "into through towards toward between about across than that which its their our",
+    )
+)
+# Discourse connectives that open a sentence but not the commitment.
+CONNECTIVE = re.compile(
+    r"(?:in\s+addition|furthermore|moreover|additionally|also|meanwhile|at\s+the\s+same\s+"
+    r"time|finally|lastly|first|second|third|in\s+particular),\s+",
+    re.IGNORECASE,
+)
 LIST_MARKER = re.compile(r"(?:\d{1,2}[.)]|\([a-z0-9]\)|[-–•※*])\s+")
 
 # Verbs that name a checkable act: something happens or exists, or it does not.
@@ -184,6 +198,8 @@ def _without_frame(text, clause, cue):
     # A list marker ("9. ", "- ", "※ ", "(a) ") is layout, not part of the quote.
     if start == 0 and (marker := LIST_MARKER.match(body)) and marker.end() < cue.start:
         start = marker.end()
+    if (connective := CONNECTIVE.match(body, start)) and connective.end() < cue.start:
+        start = connective.end()
     return sentences.Span(clause.start + start, clause.end)
 
 
@@ -197,21 +213,7 @@ def draft_title(quote, verb_at, cue):
     words = phrase.split()
     if len(words) > TITLE_WORDS:
         words = words[:TITLE_WORDS]
-        while words and words[-1].lower() in {
-            "and",
-            "or",
-            "of",
-            "to",
-            "the",
-            "a",
-            "in",
-            "for",
-            "with",
-            "on",
-            "by",
-            "as",
-            "an",
-        }:
+        while words and words[-1].lower() in DANGLING:
             words.pop()
     title = " ".join(words).strip(" .,;\"“”'")
     return title[:1].upper() + title[1:200]
