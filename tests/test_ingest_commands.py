@@ -54,11 +54,12 @@ def test_json_lists_every_field_with_verbatim_offsets():
 
 
 def test_save_stores_the_statement_and_pledges_unpublished_without_review_records():
+    suggested = len(json.loads(run("--json", SEED_004)))
     output = run("--save", SEED_004)
     statement = Statement.objects.get()
     assert "Saved statement" in output
     assert not statement.is_published and statement.source_file == SEED_004.name
-    assert statement.pledges.count() == 2
+    assert statement.pledges.count() == suggested >= 2
     assert not Pledge.objects.filter(is_published=True).exists()
     assert SuggestionReview.objects.count() == 0  # nobody reviewed them
 

@@ -21,7 +21,9 @@ import trafilatura
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-MAX_CHARS = 300_000  # about 50,000 words: far beyond any statement
+from tracker.models import STATEMENT_TEXT_LIMIT
+
+MAX_CHARS = STATEMENT_TEXT_LIMIT  # about 50,000 words: far beyond any statement
 MAX_BYTES = 5 * 1024 * 1024
 
 

@@ -98,7 +98,15 @@ NOT_EFFORT = {
     "thinking",
 }
 
-FUTURE = re.compile(rf"\b(?:will|shall)\s+{ADVERB}{{0,3}}(?P<verb>[a-z]+)\b", re.I)
+FUTURE = re.compile(
+    rf"\b(?:will|shall)\s+(?:(?:we|i|korea)\s*(?:,[^,.;]{{1,40}},\s*)?)?{ADVERB}{{0,3}}"
+    r"(?P<verb>[a-z]+)\b",
+    re.I,
+)
+# "So too will we, in the years ahead, work …": the subject comes after the modal.
+INVERTED = re.compile(
+    r"(?:will|shall)\s+(?P<subject>we|i|korea|the\s+government|the\s+ministry)\b", re.I
+)
 FUTURE_PASSIVE = re.compile(
     rf"\b(?:will|shall)\s+{ADVERB}{{0,2}}be\s+{ADVERB}{{0,2}}(?P<verb>[a-z]+)\b", re.I
 )
@@ -278,6 +286,8 @@ def score(clause, sentence="", speakers=()):
     confidence = cue.weight
     reasons = [cue.explanation]
     subject = subject_before(clause, cue.start)
+    if inverted := INVERTED.match(clause, cue.start):  # "so too will we … work"
+        subject = inverted["subject"]
     speaker_names = [re.escape(name) for name in speakers if name]
     by_speaker = bool(speaker_names) and re.search("|".join(speaker_names), subject, re.I)
 
@@ -297,6 +307,13 @@ def score(clause, sentence="", speakers=()):
         elif cue.name == "future":
             confidence -= 0.25
             reasons.append(f"the subject is a thing, not an actor (“{subject[-40:]}”)")
+    if cue.name == "obligation" and GOVERNMENT.search(subject):
+        at = sentence.find(clause)
+        before = sentence[: (at if at >= 0 else 0) + cue.start]
+        frame = REPORTING_VERB.search(before)
+        if frame and not OTHERS.search(before[: frame.start()]):
+            confidence += 0.1
+            reasons.append("an obligation the government states for itself (“… said Korea must”)")
     if cue.name == "future passive" and GOVERNMENT.search(sentence):
         confidence += 0.1
         reasons.append("a government actor is named in the sentence")

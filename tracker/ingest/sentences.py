@@ -5,10 +5,14 @@ construction.
 """
 
 import re
+import warnings
 from dataclasses import dataclass
 from functools import cache
 
-import pysbd
+with warnings.catch_warnings():
+    # pysbd 0.3.4 has regular expressions that newer Pythons warn about when compiling.
+    warnings.simplefilter("ignore", SyntaxWarning)
+    import pysbd
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 

@@ -32,7 +32,7 @@ def grant_curators(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0005_named_reference_data'),
+        ('tracker', '0008_saved_filters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
