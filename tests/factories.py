@@ -132,3 +132,18 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     update = factory.SubFactory(StatusUpdateFactory)
     url = factory.Sequence(lambda n: f"https://example.org/evidence/{n}")
     title = factory.Sequence(lambda n: f"Evidence {n}")
+
+
+class SuggestionReviewFactory(factory.django.DjangoModelFactory):
+    """A curator's decision on a suggested pledge: the first sentence of its statement."""
+
+    class Meta:
+        model = models.SuggestionReview
+
+    statement = factory.SubFactory(StatementFactory)
+    decision = models.ReviewDecision.REJECTED
+    start = 0
+    end = factory.LazyAttribute(lambda o: o.statement.text.index(".") + 1)
+    quote = factory.LazyAttribute(lambda o: o.statement.text[o.start : o.end])
+    confidence = 0.55
+    reasons = factory.LazyFunction(lambda: ["future with an action verb “will build”"])

@@ -9,6 +9,7 @@ from tests.factories import (
     PledgeFactory,
     SpeakerFactory,
     StatusUpdateFactory,
+    SuggestionReviewFactory,
     TopicFactory,
 )
 from tracker.models import Pledge, Statement
@@ -23,6 +24,7 @@ def records():
     StatusUpdateFactory(pledge=pledge)
     BodyFactory()
     PersonFactory()
+    SuggestionReviewFactory(statement=pledge.statement)
     return pledge
 
 
