@@ -1,9 +1,11 @@
 import datetime
+import io
 from importlib import import_module
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from pypdf import PdfWriter
 
 from tracker import models
 
@@ -147,3 +149,14 @@ class SuggestionReviewFactory(factory.django.DjangoModelFactory):
     quote = factory.LazyAttribute(lambda o: o.statement.text[o.start : o.end])
     confidence = 0.55
     reasons = factory.LazyFunction(lambda: ["future with an action verb “will build”"])
+
+
+def blank_pdf(password=None):
+    """A one-page PDF with no text layer (as a scan is), encrypted if a password is given."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

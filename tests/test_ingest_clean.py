@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-from pypdf import PdfWriter
 
+from tests.factories import blank_pdf
 from tracker.ingest import clean
 
 SEEDS = Path(__file__).parent / "data" / "seeds"
@@ -116,24 +116,14 @@ def test_pdf_text_is_extracted():
     assert "We will open a consulate in 2026." in cleaned.text
 
 
-def _blank_pdf(password=None):
-    writer = PdfWriter()
-    writer.add_blank_page(width=612, height=792)
-    if password:
-        writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def test_encrypted_pdf_is_refused_with_a_reason():
     with pytest.raises(clean.SourceError, match="encrypted"):
-        clean.from_upload("secret.pdf", _blank_pdf(password="s3cret"))
+        clean.from_upload("secret.pdf", blank_pdf(password="s3cret"))
 
 
 def test_image_only_pdf_is_refused_with_a_reason():
     with pytest.raises(clean.SourceError, match="no text layer"):
-        clean.from_upload("scan.pdf", _blank_pdf())
+        clean.from_upload("scan.pdf", blank_pdf())
 
 
 def test_a_file_named_pdf_that_is_not_one_is_refused():

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from pypdf import PdfWriter
 
 from tests.factories import (
     CounterpartFactory,
@@ -14,6 +13,7 @@ from tests.factories import (
     PledgeFactory,
     StatementFactory,
     UserFactory,
+    blank_pdf,
 )
 from tracker.models import CounterpartAlias, Pledge, Restatement, Statement, SuggestionReview
 
@@ -273,15 +273,9 @@ def test_a_ten_megabyte_paste_gets_a_message_and_saves_nothing(curator_client):
 
 
 def _pdf(password=None):
-    writer = PdfWriter()
-    writer.add_blank_page(width=612, height=792)
-    if password:
-        writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    out.seek(0)
-    out.name = "statement.pdf"
-    return out
+    upload = io.BytesIO(blank_pdf(password))
+    upload.name = "statement.pdf"
+    return upload
 
 
 def test_encrypted_pdf_gets_a_message(curator_client):

@@ -310,13 +310,18 @@ def from_paste(text):
     return clean_text(text)
 
 
-def from_upload(name, data):
-    """A file the curator uploaded: PDF, HTML or plain text, told by its content."""
-    if len(data) > MAX_BYTES:
+def check_size(size):
+    """Refuse a file far larger than a statement, before reading it."""
+    if size > MAX_BYTES:
         raise SourceError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+            f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
             f"{MAX_BYTES // 1024 // 1024} MB. Upload the statement alone."
         )
+
+
+def from_upload(name, data):
+    """A file the curator uploaded: PDF, HTML or plain text, told by its content."""
+    check_size(len(data))
     if not data.strip():
         raise SourceError("The file is empty.")
     if data[:5] == b"%PDF-" or name.lower().endswith(".pdf"):

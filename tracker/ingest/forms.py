@@ -27,6 +27,16 @@ NO_DATE_HELP = (
 )
 
 
+def _partial_date(value):
+    """A typed date as a PartialDate, None when left empty."""
+    if not value.strip():
+        return None
+    try:
+        return dates.parse_date(value)
+    except dates.UnreadableDate as error:
+        raise ValidationError(str(error)) from error
+
+
 class SourceForm(forms.Form):
     text = forms.CharField(
         label="Paste the text",
@@ -56,11 +66,7 @@ class SourceForm(forms.Form):
             raise ValidationError("Paste the text or upload a file, not both.")
         try:
             if upload:
-                if upload.size > clean.MAX_BYTES:
-                    raise clean.SourceError(
-                        f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                        f"{clean.MAX_BYTES // 1024 // 1024} MB. Upload the statement alone."
-                    )
+                clean.check_size(upload.size)
                 data["cleaned"] = clean.from_upload(upload.name, upload.read())
                 data["raw"] = data["cleaned"].text
             else:
@@ -99,13 +105,7 @@ class StatementForm(forms.Form):
         self.duplicate = None
 
     def clean_date(self):
-        value = self.cleaned_data["date"].strip()
-        if not value:
-            return None
-        try:
-            return dates.parse_date(value)
-        except dates.UnreadableDate as error:
-            raise ValidationError(str(error)) from error
+        return _partial_date(self.cleaned_data["date"])
 
     def clean_text(self):
         # Paragraphs are separated by blank lines; a textarea sends \r\n.
@@ -161,13 +161,7 @@ class PledgeFields(forms.Form):
         self.text = text
 
     def clean_target(self):
-        value = self.cleaned_data["target"].strip()
-        if not value:
-            return None
-        try:
-            return dates.parse_date(value)
-        except dates.UnreadableDate as error:
-            raise ValidationError(str(error)) from error
+        return _partial_date(self.cleaned_data["target"])
 
     def _span(self, start, end):
         if start is None or end is None or not 0 <= start < end <= len(self.text):
