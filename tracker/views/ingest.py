@@ -6,19 +6,22 @@ with suggested pledges) → saved (with a button to publish). Nothing is kept on
 between steps, and nothing is saved before the last one.
 """
 
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
+from tracker.htmx import is_fragment
 from tracker.ingest import metadata
 from tracker.ingest.forms import AddedFormSet, SourceForm, StatementForm, SuggestionFormSet
 from tracker.ingest.save import save_reviewed
 from tracker.ingest.suggest import suggest_from_record
 from tracker.models import Person, Pledge, Revision, Statement
-from tracker.views.staff import _fragment, staff_view
 
 TEMPLATE = "staff/ingest/new.html"
 STEPS = [
@@ -30,7 +33,10 @@ STEPS = [
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view("tracker.add_statement")
+@never_cache
+@login_required
+@permission_required("tracker.add_statement", raise_exception=True)
+@vary_on_headers("HX-Request")
 def new_statement(request):
     if request.method == "GET":
         return _render(request, "source", {"form": SourceForm()})
@@ -48,7 +54,7 @@ def new_statement(request):
 
 
 def _render(request, step, context, status=200):
-    template = TEMPLATE + "#step" if _fragment(request) else TEMPLATE
+    template = TEMPLATE + "#step" if is_fragment(request) else TEMPLATE
     context = {"step": step, "steps": STEPS, **context}
     return render(request, template, context, status=status)
 
