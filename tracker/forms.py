@@ -228,6 +228,10 @@ class UpdateFieldsForm(forms.Form):
             raise forms.ValidationError("The as-of date cannot be in the future.")
         return as_of
 
+    def written(self):
+        """What the editor wrote, as Pledge.record_update() arguments."""
+        return {name: self.cleaned_data[name] for name in UpdateFieldsForm.base_fields}
+
     def check_public_note(self, pledges):
         """A status change needs a public note saying why."""
         status = self.cleaned_data.get("status")

@@ -218,10 +218,7 @@ def record_update(request, pk):
         return _update_response(request, pledge, form, evidence, status=422)
     try:
         update = pledge.record_update(
-            status=form.cleaned_data["status"],
-            as_of=form.cleaned_data["as_of"],
-            public_note=form.cleaned_data["public_note"],
-            internal_note=form.cleaned_data["internal_note"],
+            **form.written(),
             evidence=evidence.links(),
             author=request.user,
             expected_version=form.cleaned_data["version"],
@@ -362,10 +359,7 @@ def bulk_update(request):
     for pledge, version in form.versions.items():
         try:
             pledge.record_update(
-                status=form.cleaned_data["status"],
-                as_of=form.cleaned_data["as_of"],
-                public_note=form.cleaned_data["public_note"],
-                internal_note=form.cleaned_data["internal_note"],
+                **form.written(),
                 evidence=evidence.links(),
                 author=request.user,
                 expected_version=version,
