@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from tracker.caching import per_revision
 from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm, WorklistFilterForm
 from tracker.htmx import is_fragment
 from tracker.models import (
@@ -130,10 +131,15 @@ def _filter_query(params, filters):
 def _my_day(user):
     """The counts at the top of the worklist, each with the filter that lists them."""
     today = timezone.localdate()
-    counts = Pledge.objects.aggregate(
-        due_this_month=Count("pk", filter=Q(pk__in=Pledge.objects.due_this_month(today))),
-        overdue=Count("pk", filter=Q(pk__in=Pledge.objects.overdue(today))),
-        quiet=Count("pk", filter=Q(pk__in=Pledge.objects.quiet())),
+    # The pledge counts are everyone's and change only with a write (or the day): at
+    # scale L the quiet count alone is a 60 ms pass over the open pledges on SQLite.
+    counts = per_revision(
+        "my-day",
+        lambda: Pledge.objects.aggregate(
+            due_this_month=Count("pk", filter=Q(pk__in=Pledge.objects.due_this_month(today))),
+            overdue=Count("pk", filter=Q(pk__in=Pledge.objects.overdue(today))),
+            quiet=Count("pk", filter=Q(pk__in=Pledge.objects.quiet())),
+        ),
     )
     mine = StatusUpdate.objects.filter(author=user, created_at__gte=start_of_week()).count()
     return [
