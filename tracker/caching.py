@@ -85,9 +85,11 @@ def per_revision(name, compute, timeout=PAGE_CACHE_SECONDS):
 
     For what many pages need and only a write can change (tallies, filter choices): a
     page rendered afresh then costs its own rows, not a pass over the whole record.
-    Overdue counts depend on the date, so the day is part of the key too.
+    Overdue counts depend on the date, so the day is part of the key too; the release,
+    because a new one may hold (and unpickle) the answer differently.
     """
-    key = f"per-revision:{name}:{_moved(revision_memo.get())}:{timezone.localdate():%Y%m%d}"
+    today = f"{timezone.localdate():%Y%m%d}"
+    key = f"per-revision:{name}:{_moved(revision_memo.get())}:{today}:{settings.TRACKER_RELEASE}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -1,8 +1,150 @@
-"""The record as data: absolute links, and (soon) the CSV columns and the JSON fields."""
+"""The record as data: the JSON API's fields, the CSV export's columns.
 
-from django.conf import settings
+Pledge.to_dict() (on the model, as healthchecks' Check.to_dict()) is one pledge in the JSON
+API; API_FIELDS documents each of its fields on /about/. CSV_COLUMNS names each column of
+/pledges.csv with how it is read from a pledge, so the header and the rows cannot drift.
+"""
+
+import csv
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.db.models import OuterRef, StringAgg, Subquery, Value
+
+from tracker.models import Pledge, Status, absolute_url, iso_date
+
+API_FIELDS = [
+    ("slug", "string", "Permanent identifier; the pledge page is /pledges/<slug>/."),
+    ("url", "string", "The pledge's public page."),
+    ("title", "string", "A short title in plain words (ours, not the speaker's)."),
+    ("status", "string", "Current status code: " + ", ".join(Status.values) + "."),
+    ("status_label", "string", "The status in words."),
+    ("overdue", "boolean", "Open status and the target period has ended."),
+    ("score", "number or null", "G7 compliance score of the status: 1, 0, −1; null if not rated."),
+    ("quote", "string", "The pledge, verbatim, as it appears in the statement."),
+    ("description", "string", "Our plain-words summary, may be empty."),
+    ("specificity", "string", "concrete (checkable) or aspirational."),
+    (
+        "target",
+        "object",
+        "date (ISO, or null), precision (day, month, year, unknown), deadline "
+        "(last day of the target period, or null), display (as shown on the site), note, "
+        "basis (stated or inferred; null without a target).",
+    ),
+    (
+        "statement",
+        "object",
+        "The statement it was first made in: slug, title, url, date, "
+        "date_precision, display_date, date_note, date_basis (basis: stated, inferred or "
+        "other_source; note: the reasoning; source: url and title; doubt: why we doubt it).",
+    ),
+    (
+        "made_by",
+        "object or null",
+        "Who made it: key (the speaker filter's value), kind (person or body), name, office, "
+        "attribution (basis, note, source, doubt, as for dates; null for a body).",
+    ),
+    ("counterparts", "array", "Countries and organisations it concerns: slug, name."),
+    ("topics", "array", "Topics: slug, name."),
+    ("responsible_body", "string or null", "The government body responsible for it."),
+    (
+        "last_update",
+        "object or null",
+        "The latest public status update: status, as_of (ISO date), note.",
+    ),
+]
 
 
-def absolute_url(path):
-    """The address of a path on this site, from the configured origin (never the Host)."""
-    return settings.TRACKER_ORIGIN + path
+class HTMLSafeJSONEncoder(DjangoJSONEncoder):
+    """JSON whose strings can never be read as markup, even when echoed input is sniffed
+    or the document is embedded in a page (as Django's json_script does)."""
+
+    ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+    def encode(self, o):
+        return super().encode(o).translate(self.ESCAPES)
+
+
+def _url(obj):
+    return absolute_url(obj.get_absolute_url())
+
+
+CSV_COLUMNS = {
+    "slug": lambda p: p.slug,
+    "title": lambda p: p.title,
+    "status": lambda p: p.status,
+    "status_label": lambda p: p.get_status_display(),
+    "overdue": lambda p: "yes" if p.is_overdue else "no",
+    "target_date": lambda p: iso_date(p.target_date),
+    "target_precision": lambda p: p.target_precision,
+    "target_display": lambda p: p.display_target,
+    "statement_title": lambda p: p.statement.title,
+    "statement_date": lambda p: iso_date(p.statement.date),
+    "statement_date_precision": lambda p: p.statement.date_precision,
+    "statement_url": lambda p: _url(p.statement),
+    "counterparts": lambda p: p.counterpart_names,
+    "topics": lambda p: p.topic_names,
+    "responsible_body": lambda p: p.responsible_body.name if p.responsible_body else "",
+    "made_by": lambda p: p.made_by.label if p.made_by else "",
+    "made_by_doubt": lambda p: p.made_by.grounds.doubt if p.made_by and p.made_by.grounds else "",
+    "statement_date_basis": lambda p: p.statement.date_basis,
+    "specificity": lambda p: p.specificity,
+    "quote": lambda p: p.quote,
+    "last_update": lambda p: iso_date(p.latest_update.as_of) if p.latest_update else "",
+    "url": _url,
+}
+CSV_HEADER = list(CSV_COLUMNS)
+
+
+def csv_pledges():
+    """Every public pledge with what its row shows, in one query."""
+    return (
+        Pledge.objects.public()
+        .with_overdue()
+        .select_related(
+            "statement__issuing_body", "responsible_body", "latest_update", "maker__person"
+        )
+        .annotate(
+            counterpart_names=_joined_names("counterparts"), topic_names=_joined_names("topics")
+        )
+        .order_by("pk")
+    )
+
+
+def csv_lines(pledges):
+    """The CSV text, line by line: a BOM (so spreadsheets read UTF-8), the header, a row
+    for each pledge, read through a cursor so memory stays flat however many pledges."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(CSV_HEADER)
+    for pledge in pledges.iterator(chunk_size=2000):
+        yield writer.writerow(_spreadsheet_safe(read(pledge)) for read in CSV_COLUMNS.values())
+
+
+def _spreadsheet_safe(value):
+    """Defuse CSV formula injection: a cell starting with = + - @ (or a control) is text."""
+    value = "" if value is None else str(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _joined_names(relation):
+    """'; '-joined names of a pledge's counterparts or topics, as a subquery."""
+    through = getattr(Pledge, relation).through
+    target = {"counterparts": "counterpart", "topics": "topic"}[relation]
+    order = {}
+    if connection.features.supports_aggregate_order_by_clause:
+        order = {"order_by": f"{target}__name"}
+    names = StringAgg(f"{target}__name", Value("; "), **order)
+    return Subquery(
+        through.objects.filter(pledge=OuterRef("pk"))
+        .order_by()
+        .values("pledge")
+        .annotate(names=names)
+        .values("names")
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value

@@ -10,8 +10,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
-from tracker.exports import absolute_url
-from tracker.models import Counterpart, Pledge, StatusUpdate
+from tracker.models import Counterpart, Pledge, StatusUpdate, absolute_url
 
 ITEMS = 50
 

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 # Length limits on free text, checked by every form (the admin's, the staff's) rather
@@ -68,6 +69,15 @@ def format_partial_date(date, precision):
     if precision == DatePrecision.MONTH:
         return date.strftime("%B %Y")
     return f"{date.day} {date:%B %Y}"
+
+
+def iso_date(date):
+    return date.isoformat() if date else None
+
+
+def absolute_url(path):
+    """The address of a path on this site, from the configured origin (never the Host)."""
+    return settings.TRACKER_ORIGIN + path
 
 
 class Basis(models.TextChoices):
@@ -173,6 +183,98 @@ STATUS_DESCRIPTIONS = {
     Status.ACHIEVED: "Delivered as pledged, with evidence.",
     Status.BROKEN: "Abandoned, reversed or made impossible, with evidence.",
 }
+
+
+@dataclass
+class TallyRow:
+    status: Status
+    count: int
+    share: float  # percent of all pledges in the tally
+    offset: float  # where its segment starts in the stacked bar, in percent
+
+    @property
+    def percent(self):
+        return round(self.share)
+
+
+class Tally:
+    """How many pledges stand at each status, how many are overdue, and their G7 score.
+
+    Made by Pledge.objects.public().tally() and .tallies_by(relation)."""
+
+    def __init__(self, counts, overdue=0):
+        self.counts = {status: counts.get(status.value, 0) for status in Status}
+        self.total = sum(self.counts.values())
+        self.overdue = overdue
+
+    @classmethod
+    def of(cls, pledges):
+        """The tally of a public pledge queryset, in one grouped query."""
+        rows = (
+            pledges.with_overdue()
+            .order_by()
+            .values("status")
+            .annotate(n=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)))
+        )
+        counts, overdue = {}, 0
+        for row in rows:
+            counts[row["status"]] = row["n"]
+            overdue += row["late"]
+        return cls(counts, overdue)
+
+    @cached_property
+    def rows(self):
+        rows, offset = [], 0.0
+        for status, count in self.counts.items():
+            share = 100 * count / self.total if self.total else 0.0
+            rows.append(TallyRow(status, count, share, offset))
+            offset += share
+        return rows
+
+    @cached_property
+    def percent(self):
+        """Whole percentages by status value, for templates: tally.percent.achieved."""
+        return {row.status.value: row.percent for row in self.rows}
+
+    @property
+    def achieved(self):
+        return self.counts[Status.ACHIEVED]
+
+    @property
+    def broken(self):
+        return self.counts[Status.BROKEN]
+
+    @property
+    def rated(self):
+        return self.total - self.counts[Status.NOT_YET_RATED]
+
+    @property
+    def score(self):
+        """Achieved +1; partial, in progress or stalled 0; not started or broken -1;
+        averaged over the rated pledges (not yet rated ones are left out)."""
+        if not self.rated:
+            return None
+        points = sum(
+            n * status.score for status, n in self.counts.items() if status.score is not None
+        )
+        return points / self.rated
+
+    @property
+    def summary_text(self):
+        if not self.total:
+            return "no pledges"
+        return ", ".join(
+            f"{row.count} {row.status.label.lower()} ({row.percent}%)"
+            for row in self.rows
+            if row.count
+        )
+
+
+@dataclass
+class GroupTally:
+    slug: str
+    name: str
+    tally: Tally
 
 
 class Specificity(models.TextChoices):
@@ -733,6 +835,68 @@ class PledgeQuerySet(models.QuerySet):
         )
         return self.filter(Exists(updates))
 
+    def tally(self):
+        """How these pledges stand: a Tally, in one grouped query."""
+        return Tally.of(self)
+
+    def tallies_by(self, relation):
+        """A Tally for each counterpart (or topic) of these pledges, largest first.
+
+        A grouping's pledges count for its members too, as the members' own pages count
+        them, each pledge once: three queries for counterparts, one for topics.
+        """
+        per_status = {f"n_{s.value}": Count("pk", filter=Q(status=s)) for s in Status}
+        rows = (
+            self.with_overdue()
+            .filter(**{f"{relation}__isnull": False})
+            .order_by()
+            .values(f"{relation}__slug", f"{relation}__name")
+            .annotate(total=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)), **per_status)
+            .order_by("-total", f"{relation}__name")
+        )
+        groups = [
+            GroupTally(
+                row[f"{relation}__slug"],
+                row[f"{relation}__name"],
+                Tally({s.value: row[f"n_{s.value}"] for s in Status}, row["late"]),
+            )
+            for row in rows
+        ]
+        if relation != "counterparts":
+            return groups
+        return self._with_grouping_members(groups)
+
+    def _with_grouping_members(self, groups):
+        groups = {g.slug: g for g in groups}
+        through_groupings = self.filter(counterparts__members__isnull=False)
+        named = set(  # every counterpart they name, not only the grouping: a second join
+            self.model.objects.filter(pk__in=through_groupings.values("pk")).values_list(
+                "pk", "counterparts__slug"
+            )
+        )
+        via = (
+            through_groupings.with_overdue()
+            .values_list(
+                "pk",
+                "status",
+                "is_overdue",
+                "counterparts__members__slug",
+                "counterparts__members__name",
+            )
+            .order_by()
+            .distinct()
+        )
+        for pk, status, late, slug, name in via:
+            if (pk, slug) in named:
+                continue  # named directly as well: already counted
+            named.add((pk, slug))
+            group = groups.setdefault(slug, GroupTally(slug, name, Tally({})))
+            group.tally = Tally(
+                {s.value: n + (s == status) for s, n in group.tally.counts.items()},
+                group.tally.overdue + late,
+            )
+        return sorted(groups.values(), key=lambda g: (-g.tally.total, g.name))
+
     def with_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.annotate(
@@ -914,6 +1078,52 @@ class Pledge(SluggedModel):
         if body:
             return Maker(BODY_KEY_PREFIX + body.slug, body.name, is_body=True)
         return None
+
+    def to_dict(self):
+        """The pledge as the JSON API gives it; tracker.exports.API_FIELDS says what each
+        field means. From .with_overdue(), with counterparts and topics prefetched."""
+        statement = self.statement
+        update = self.latest_update
+        return {
+            "slug": self.slug,
+            "url": absolute_url(self.get_absolute_url()),
+            "title": self.title,
+            "status": self.status,
+            "status_label": self.get_status_display(),
+            "overdue": self.is_overdue,
+            "score": self.status_enum.score,
+            "quote": self.quote,
+            "description": self.description,
+            "specificity": self.specificity,
+            "target": {
+                "date": iso_date(self.target_date),
+                "precision": self.target_precision,
+                "deadline": iso_date(self.target_deadline),
+                "display": self.display_target,
+                "basis": self.target_basis if self.target_grounds else None,
+                "note": self.target_note,
+            },
+            "statement": {
+                "slug": statement.slug,
+                "title": statement.title,
+                "url": absolute_url(statement.get_absolute_url()),
+                "date": iso_date(statement.date),
+                "date_precision": statement.date_precision,
+                "display_date": statement.display_date,
+                "date_note": statement.date_note,
+                "date_basis": statement.date_grounds.as_dict(),
+            },
+            "made_by": maker.as_dict() if (maker := self.made_by) else None,
+            "counterparts": [{"slug": c.slug, "name": c.name} for c in self.counterparts.all()],
+            "topics": [{"slug": t.slug, "name": t.name} for t in self.topics.all()],
+            "responsible_body": self.responsible_body.name if self.responsible_body else None,
+            "last_update": update
+            and {
+                "status": update.status,
+                "as_of": iso_date(update.as_of),
+                "note": update.public_note,
+            },
+        }
 
     @property
     def target_grounds(self):

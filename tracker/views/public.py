@@ -6,22 +6,17 @@ page costs one query. tracker.caching keeps rendered pages under the same ETag, 
 page already rendered for this revision costs that one query too.
 """
 
-import csv
-from dataclasses import dataclass
-
 from django import forms
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.functional import cached_property
 
+from tracker import exports
 from tracker.caching import per_revision, public_view
-from tracker.exports import absolute_url
+from tracker.exports import API_FIELDS, CSV_HEADER, HTMLSafeJSONEncoder
 from tracker.htmx import is_fragment
 from tracker.models import (
     Counterpart,
@@ -32,158 +27,11 @@ from tracker.models import (
     Status,
     StatusUpdate,
     Topic,
+    absolute_url,
 )
 
 PER_PAGE = 25
 API_PER_PAGE = 100
-
-
-# Tallies and the compliance score --------------------------------------------------------
-
-
-@dataclass
-class TallyRow:
-    status: Status
-    count: int
-    share: float  # percent of all pledges in the tally
-    offset: float  # where its segment starts in the stacked bar, in percent
-
-    @property
-    def percent(self):
-        return round(self.share)
-
-
-class Tally:
-    """How many pledges stand at each status, how many are overdue, and their G7 score."""
-
-    def __init__(self, counts, overdue=0):
-        self.counts = {status: counts.get(status.value, 0) for status in Status}
-        self.total = sum(self.counts.values())
-        self.overdue = overdue
-
-    @classmethod
-    def of(cls, pledges):
-        """The tally of a public pledge queryset, in one grouped query."""
-        rows = (
-            pledges.with_overdue()
-            .order_by()
-            .values("status")
-            .annotate(n=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)))
-        )
-        counts, overdue = {}, 0
-        for row in rows:
-            counts[row["status"]] = row["n"]
-            overdue += row["late"]
-        return cls(counts, overdue)
-
-    @cached_property
-    def rows(self):
-        rows, offset = [], 0.0
-        for status, count in self.counts.items():
-            share = 100 * count / self.total if self.total else 0.0
-            rows.append(TallyRow(status, count, share, offset))
-            offset += share
-        return rows
-
-    @cached_property
-    def percent(self):
-        """Whole percentages by status value, for templates: tally.percent.achieved."""
-        return {row.status.value: row.percent for row in self.rows}
-
-    @property
-    def achieved(self):
-        return self.counts[Status.ACHIEVED]
-
-    @property
-    def broken(self):
-        return self.counts[Status.BROKEN]
-
-    @property
-    def rated(self):
-        return self.total - self.counts[Status.NOT_YET_RATED]
-
-    @property
-    def score(self):
-        """Achieved +1; partial, in progress or stalled 0; not started or broken -1;
-        averaged over the rated pledges (not yet rated ones are left out)."""
-        if not self.rated:
-            return None
-        points = sum(
-            n * status.score for status, n in self.counts.items() if status.score is not None
-        )
-        return points / self.rated
-
-    @property
-    def summary_text(self):
-        if not self.total:
-            return "no pledges"
-        return ", ".join(
-            f"{row.count} {row.status.label.lower()} ({row.percent}%)"
-            for row in self.rows
-            if row.count
-        )
-
-
-@dataclass
-class GroupTally:
-    slug: str
-    name: str
-    tally: Tally
-
-
-def tallies_by(relation, pledges):
-    """One grouped query: a Tally for each counterpart (or topic) of the given pledges."""
-    per_status = {f"n_{s.value}": Count("pk", filter=Q(status=s)) for s in Status}
-    rows = (
-        pledges.with_overdue()
-        .filter(**{f"{relation}__isnull": False})
-        .order_by()
-        .values(f"{relation}__slug", f"{relation}__name")
-        .annotate(total=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)), **per_status)
-        .order_by("-total", f"{relation}__name")
-    )
-    return [
-        GroupTally(
-            row[f"{relation}__slug"],
-            row[f"{relation}__name"],
-            Tally({s.value: row[f"n_{s.value}"] for s in Status}, row["late"]),
-        )
-        for row in rows
-    ]
-
-
-def counterpart_tallies(pledges):
-    """tallies_by("counterparts") with each grouping's pledges also counted for its members,
-    as the members' own pages count them, each pledge once: three queries."""
-    groups = {g.slug: g for g in tallies_by("counterparts", pledges)}
-    through_groupings = pledges.filter(counterparts__members__isnull=False)
-    named = set(  # every counterpart they name, not only the grouping: a second join
-        Pledge.objects.filter(pk__in=through_groupings.values("pk")).values_list(
-            "pk", "counterparts__slug"
-        )
-    )
-    via = (
-        through_groupings.with_overdue()
-        .values_list(
-            "pk",
-            "status",
-            "is_overdue",
-            "counterparts__members__slug",
-            "counterparts__members__name",
-        )
-        .order_by()
-        .distinct()
-    )
-    for pk, status, late, slug, name in via:
-        if (pk, slug) in named:
-            continue  # named directly as well: already counted
-        named.add((pk, slug))
-        group = groups.setdefault(slug, GroupTally(slug, name, Tally({})))
-        group.tally = Tally(
-            {s.value: n + (s == status) for s, n in group.tally.counts.items()},
-            group.tally.overdue + late,
-        )
-    return sorted(groups.values(), key=lambda g: (-g.tally.total, g.name))
 
 
 # Filters shared by /pledges/ and /api/pledges.json ----------------------------------------
@@ -333,11 +181,11 @@ def home(request):
         request,
         "public/home.html",
         {
-            "tally": per_revision("tally", lambda: Tally.of(public)),
+            "tally": per_revision("tally", public.tally),
             "recent": recent,
             "overdue": overdue,
             "by_counterpart": per_revision(
-                "tallies-by-counterparts", lambda: counterpart_tallies(public)
+                "tallies-by-counterparts", lambda: public.tallies_by("counterparts")
             )[:12],
         },
     )
@@ -441,17 +289,15 @@ def statement_detail(request, slug):
 
 @public_view
 def counterpart_list(request):
-    groups = per_revision(
-        "tallies-by-counterparts", lambda: counterpart_tallies(Pledge.objects.public())
-    )
+    public = Pledge.objects.public()
+    groups = per_revision("tallies-by-counterparts", lambda: public.tallies_by("counterparts"))
     return render(request, "public/counterpart_list.html", {"groups": groups})
 
 
 @public_view
 def topic_list(request):
-    groups = per_revision(
-        "tallies-by-topics", lambda: tallies_by("topics", Pledge.objects.public())
-    )
+    public = Pledge.objects.public()
+    groups = per_revision("tallies-by-topics", lambda: public.tallies_by("topics"))
     return render(request, "public/topic_list.html", {"groups": groups})
 
 
@@ -461,7 +307,7 @@ def _group_page(request, obj, narrow, context, rows=None):
     `narrow` keeps the pledges the page is about; `rows`, if given, is the queryset the
     list is drawn from (a counterpart's marks pledges that concern it via a grouping)."""
     tally = per_revision(
-        f"tally-{type(obj).__name__}-{obj.pk}", lambda: Tally.of(narrow(Pledge.objects.public()))
+        f"tally-{type(obj).__name__}-{obj.pk}", lambda: narrow(Pledge.objects.public()).tally()
     )
     if not tally.total:
         raise Http404("No public pledges.")  # nothing public about it: as if it did not exist
@@ -526,102 +372,6 @@ def about(request):
 
 # Data out -------------------------------------------------------------------------------
 
-API_FIELDS = [
-    ("slug", "string", "Permanent identifier; the pledge page is /pledges/<slug>/."),
-    ("url", "string", "The pledge's public page."),
-    ("title", "string", "A short title in plain words (ours, not the speaker's)."),
-    ("status", "string", "Current status code: " + ", ".join(Status.values) + "."),
-    ("status_label", "string", "The status in words."),
-    ("overdue", "boolean", "Open status and the target period has ended."),
-    ("score", "number or null", "G7 compliance score of the status: 1, 0, −1; null if not rated."),
-    ("quote", "string", "The pledge, verbatim, as it appears in the statement."),
-    ("description", "string", "Our plain-words summary, may be empty."),
-    ("specificity", "string", "concrete (checkable) or aspirational."),
-    (
-        "target",
-        "object",
-        "date (ISO, or null), precision (day, month, year, unknown), deadline "
-        "(last day of the target period, or null), display (as shown on the site), note, "
-        "basis (stated or inferred; null without a target).",
-    ),
-    (
-        "statement",
-        "object",
-        "The statement it was first made in: slug, title, url, date, "
-        "date_precision, display_date, date_note, date_basis (basis: stated, inferred or "
-        "other_source; note: the reasoning; source: url and title; doubt: why we doubt it).",
-    ),
-    (
-        "made_by",
-        "object or null",
-        "Who made it: key (the speaker filter's value), kind (person or body), name, office, "
-        "attribution (basis, note, source, doubt, as for dates; null for a body).",
-    ),
-    ("counterparts", "array", "Countries and organisations it concerns: slug, name."),
-    ("topics", "array", "Topics: slug, name."),
-    ("responsible_body", "string or null", "The government body responsible for it."),
-    (
-        "last_update",
-        "object or null",
-        "The latest public status update: status, as_of (ISO date), note.",
-    ),
-]
-
-
-def _iso(date):
-    return date.isoformat() if date else None
-
-
-def pledge_as_json(pledge, request):
-    statement = pledge.statement
-    update = pledge.latest_update
-    return {
-        "slug": pledge.slug,
-        "url": absolute_url(pledge.get_absolute_url()),
-        "title": pledge.title,
-        "status": pledge.status,
-        "status_label": pledge.get_status_display(),
-        "overdue": pledge.is_overdue,
-        "score": pledge.status_enum.score,
-        "quote": pledge.quote,
-        "description": pledge.description,
-        "specificity": pledge.specificity,
-        "target": {
-            "date": _iso(pledge.target_date),
-            "precision": pledge.target_precision,
-            "deadline": _iso(pledge.target_deadline),
-            "display": pledge.display_target,
-            "basis": pledge.target_basis if pledge.target_grounds else None,
-            "note": pledge.target_note,
-        },
-        "statement": {
-            "slug": statement.slug,
-            "title": statement.title,
-            "url": absolute_url(statement.get_absolute_url()),
-            "date": _iso(statement.date),
-            "date_precision": statement.date_precision,
-            "display_date": statement.display_date,
-            "date_note": statement.date_note,
-            "date_basis": statement.date_grounds.as_dict(),
-        },
-        "made_by": maker.as_dict() if (maker := pledge.made_by) else None,
-        "counterparts": [{"slug": c.slug, "name": c.name} for c in pledge.counterparts.all()],
-        "topics": [{"slug": t.slug, "name": t.name} for t in pledge.topics.all()],
-        "responsible_body": pledge.responsible_body.name if pledge.responsible_body else None,
-        "last_update": update
-        and {"status": update.status, "as_of": _iso(update.as_of), "note": update.public_note},
-    }
-
-
-class HTMLSafeJSONEncoder(DjangoJSONEncoder):
-    """JSON whose strings can never be read as markup, even when echoed input is sniffed
-    or the document is embedded in a page (as Django's json_script does)."""
-
-    ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
-
-    def encode(self, o):
-        return super().encode(o).translate(self.ESCAPES)
-
 
 def _json(data, status=200):
     return JsonResponse(
@@ -651,120 +401,15 @@ def pledges_json(request):
             "count": paginator.count,
             "next": link(page.next_page_number()) if page.has_next() else None,
             "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [pledge_as_json(p, request) for p in page],
+            "results": [p.to_dict() for p in page],
         }
     )
 
 
-CSV_HEADER = [
-    "slug",
-    "title",
-    "status",
-    "status_label",
-    "overdue",
-    "target_date",
-    "target_precision",
-    "target_display",
-    "statement_title",
-    "statement_date",
-    "statement_date_precision",
-    "statement_url",
-    "counterparts",
-    "topics",
-    "responsible_body",
-    "made_by",
-    "made_by_doubt",
-    "statement_date_basis",
-    "specificity",
-    "quote",
-    "last_update",
-    "url",
-]
-
-
-def _spreadsheet_safe(value):
-    """Defuse CSV formula injection: a cell starting with = + - @ (or a control) is text."""
-    value = "" if value is None else str(value)
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _joined_names(relation):
-    """'; '-joined names of a pledge's counterparts or topics, as a subquery."""
-    through = getattr(Pledge, relation).through
-    target = {"counterparts": "counterpart", "topics": "topic"}[relation]
-    order = {}
-    if connection.features.supports_aggregate_order_by_clause:
-        order = {"order_by": f"{target}__name"}
-    names = StringAgg(f"{target}__name", Value("; "), **order)
-    return Subquery(
-        through.objects.filter(pledge=OuterRef("pk"))
-        .order_by()
-        .values("pledge")
-        .annotate(names=names)
-        .values("names")
-    )
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @public_view
 def pledges_csv(request):
-    """Every public pledge, one row each: UTF-8 with a BOM so spreadsheets read it right.
-
-    One query, streamed through a cursor, so memory stays flat however many pledges.
-    """
-    pledges = (
-        Pledge.objects.public()
-        .with_overdue()
-        .select_related(
-            "statement__issuing_body", "responsible_body", "latest_update", "maker__person"
-        )
-        .annotate(
-            counterpart_names=_joined_names("counterparts"), topic_names=_joined_names("topics")
-        )
-        .order_by("pk")
-    )
-    base = settings.TRACKER_ORIGIN
-
-    def rows():
-        writer = csv.writer(_Echo())
-        yield "\ufeff" + writer.writerow(CSV_HEADER)
-        for p in pledges.iterator(chunk_size=2000):
-            s = p.statement
-            maker = p.made_by
-            yield writer.writerow(
-                _spreadsheet_safe(v)
-                for v in [
-                    p.slug,
-                    p.title,
-                    p.status,
-                    p.get_status_display(),
-                    "yes" if p.is_overdue else "no",
-                    _iso(p.target_date),
-                    p.target_precision,
-                    p.display_target,
-                    s.title,
-                    _iso(s.date),
-                    s.date_precision,
-                    base + s.get_absolute_url(),
-                    p.counterpart_names,
-                    p.topic_names,
-                    p.responsible_body.name if p.responsible_body else "",
-                    maker.label if maker else "",
-                    maker.grounds.doubt if maker and maker.grounds else "",
-                    s.date_basis,
-                    p.specificity,
-                    p.quote,
-                    _iso(p.latest_update.as_of) if p.latest_update else "",
-                    base + p.get_absolute_url(),
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    """Every public pledge, one row each, streamed (tracker.exports has the columns)."""
+    lines = exports.csv_lines(exports.csv_pledges())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="pledges.csv"'
     return response
