@@ -27,10 +27,12 @@ def _empty_cache(settings):
 
 
 @pytest.fixture(autouse=True)
-def _origin(settings):
+def _origin(settings, tmp_path):
     """Absolute links name the test client's host (tests/test_hardening.py checks that they
-    come from this setting, never from the request)."""
+    come from this setting, never from the request); exports are built in the test's own
+    directory."""
     settings.TRACKER_ORIGIN = "http://testserver"
+    settings.TRACKER_EXPORT_DIR = str(tmp_path / "exports")
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ lists sorting narrow rows, search leaving its vector out of the SELECT list.
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.factories import CounterpartFactory, PledgeFactory
-from tests.public_record import build_record
+from tests.public_record import body, build_record
+from tracker.models import Status
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +24,7 @@ def record(db):
 def queries(client, url):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
+        body(response)  # a streamed body runs its queries as it is read
     assert response.status_code == 200, url
     return [q["sql"] for q in ctx.captured_queries]
 
@@ -50,3 +53,15 @@ def test_lists_sort_ids_only_then_load_the_page(client, url):
     for sql in sorted_queries:
         selected = sql.split(" FROM ", 1)[0]
         assert '"text"' not in selected and '"quote"' not in selected, sql
+
+
+def test_the_csv_is_built_once_per_revision_and_rebuilt_after_a_write(client, record, editor):
+    first = body(client.get("/pledges.csv"))
+    again = queries(client, "/pledges.csv")  # the same file, not a second pass over the rows
+    assert not any("tracker_pledge" in sql for sql in again)
+    record.aid.record_update(
+        status=Status.BROKEN, as_of=timezone.localdate(), public_note="Dropped.", author=editor
+    )
+    rebuilt = body(client.get("/pledges.csv"))
+    assert rebuilt != first
+    assert "broken" in rebuilt.split(record.aid.slug, 1)[1].split("\n", 1)[0]

@@ -6,7 +6,11 @@ API; API_FIELDS documents each of its fields on /about/. CSV_COLUMNS names each 
 """
 
 import csv
+import tempfile
+import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import OuterRef, StringAgg, Subquery, Value
@@ -118,6 +122,31 @@ def csv_lines(pledges):
     yield "\ufeff" + writer.writerow(CSV_HEADER)
     for pledge in pledges.iterator(chunk_size=2000):
         yield writer.writerow(_spreadsheet_safe(read(pledge)) for read in CSV_COLUMNS.values())
+
+
+def csv_file():
+    """The whole CSV written to a new file in TRACKER_EXPORT_DIR; its path.
+
+    Written under a fresh name, so no reader ever sees half a file; files a minute older
+    are removed (a reader still holding one open keeps its copy until it closes it).
+    """
+    folder = Path(settings.TRACKER_EXPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w",
+        encoding="utf-8",
+        newline="",
+        dir=folder,
+        prefix="pledges-",
+        suffix=".csv",
+        delete=False,
+    ) as out:
+        out.writelines(csv_lines(csv_pledges()))
+    path = Path(out.name)
+    for old in folder.glob("pledges-*.csv"):
+        if old != path and old.stat().st_mtime < time.time() - 60:
+            old.unlink(missing_ok=True)
+    return path
 
 
 def _spreadsheet_safe(value):

@@ -6,6 +6,7 @@ without a real SECRET_KEY.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -228,6 +229,11 @@ TRACKER_REVISION_MEMO_SECONDS = float(os.environ.get("TRACKER_REVISION_MEMO_SECO
 # not answered with a 304 or a cached page from the one before: set it to the commit or
 # version being deployed.
 TRACKER_RELEASE = os.environ.get("TRACKER_RELEASE", "dev")
+
+# Where exports built once per revision (the full CSV) are kept; any local directory.
+TRACKER_EXPORT_DIR = os.environ.get(
+    "TRACKER_EXPORT_DIR", os.path.join(tempfile.gettempdir(), "tracker-exports")
+)
 
 # Where readers send corrections (shown on /about/).
 TRACKER_CONTACT_EMAIL = os.environ.get("TRACKER_CONTACT_EMAIL", "")

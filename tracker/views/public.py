@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -214,9 +214,9 @@ def pledge_detail(request, slug):
             Prefetch("statement__speaker_set", queryset=Speaker.objects.select_related("person")),
             Prefetch(
                 "updates",
-                queryset=StatusUpdate.objects.public()
-                .timeline()
-                .prefetch_related(
+                # The pledge is public, so all its updates are: no second pass over the
+                # public pledges (an IN subquery that cost 25 ms a page on SQLite).
+                queryset=StatusUpdate.objects.timeline().prefetch_related(
                     "evidence",
                     Prefetch("source_statement", queryset=Statement.objects.public()),
                 ),
@@ -408,8 +408,17 @@ def pledges_json(request):
 
 @public_view
 def pledges_csv(request):
-    """Every public pledge, one row each, streamed (tracker.exports has the columns)."""
-    lines = exports.csv_lines(exports.csv_pledges())
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="pledges.csv"'
-    return response
+    """Every public pledge, one row each (tracker.exports has the columns).
+
+    Served from a file built once per revision (and day), so a download costs a file
+    read, not 20,000 rows through the ORM; a write makes the next download build anew.
+    """
+    path = per_revision("pledges-csv", exports.csv_file)
+    if not path.exists():  # another host or a cleaned temp directory: build it here
+        path = exports.csv_file()
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename="pledges.csv",
+        content_type="text/csv; charset=utf-8",
+    )

@@ -1,21 +1,26 @@
-"""Benchmark the public pages and the staff update round trip under load.
+"""Benchmark the public site under load as readers meet it, with staff writing.
 
-Serves the app with gunicorn on loopback, drives it with wrk for a fixed duration and
-prints p50/p95 latency and requests/s per page, the same figures for a static file of
-the same size served by the same gunicorn and whitenoise, the ratio between them, the
-queries each page runs and the workers' resident memory. It prints figures; it asserts
-nothing.
+Serves the app with gunicorn on loopback and drives it with wrk. Most runs request
+random, distinct URLs (pledge pages among all of them, filter combinations, page
+numbers, searches, API pages, and a mix), after a write has made every cached page
+stale, so the figures are what an uncached reader meets. One run mixes in staff saving
+10 updates a second; one measures a cached page alone and again under a flood of
+cache-busting parameters; the CSV export is measured against the same bytes served as
+a static file. It prints p50/p95 and requests/s per run; it asserts nothing.
 """
 
 import json
 import os
+import random
 import re
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -29,14 +34,55 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils.text import slugify
 
 from tracker.caching import revision_memo
-from tracker.models import Pledge, Statement
+from tracker.management.commands.seed_bulk import OBJECTS, VERBS
+from tracker.models import Counterpart, Pledge, Revision, Statement, Status, Topic
 
-TARGET_P95_MS = {"public": 30.0, "staff": 50.0}
+# Issue 16's targets, p95 in ms (None: no latency target, see the ratio).
+TARGET_P95_MS = {"page": 50.0, "search": 100.0, "api": 50.0, "staff": 50.0}
 TARGET_RATIO = 0.5
 TARGET_RSS_MB = 150
+WRITES_PER_SECOND = 10
+
+# Each request picks a random path of its run's list; each wrk thread seeds its own.
+WRK_RANDOM_SCRIPT = """
+local paths = {PATHS}
+local created = 0
+setup = function(thread)
+  thread:set("id", created)
+  created = created + 1
+end
+init = function(args)
+  math.randomseed(os.time() * 1000 + (id or 0) * 7919)
+end
+request = function()
+  return wrk.format(nil, paths[math.random(#paths)])
+end
+"""
+
+# What an editor's browser posts for one update (PK and VERSION filled in per request).
+UPDATE_FORM = urllib.parse.urlencode(
+    {
+        "pPK-status": "in_progress",
+        "pPK-as_of": time.strftime("%Y-%m-%d"),
+        "pPK-public_note": "Benchmark update.",
+        "pPK-internal_note": "",
+        "pPK-version": "VERSION",
+        "pPK-evidence-TOTAL_FORMS": "1",
+        "pPK-evidence-INITIAL_FORMS": "0",
+        "pPK-evidence-MIN_NUM_FORMS": "0",
+        "pPK-evidence-MAX_NUM_FORMS": "1000",
+        "pPK-evidence-0-url": "https://example.org/bench",
+        "pPK-evidence-0-title": "Bench source",
+    }
+)
+
+WRK_FLOOD_SCRIPT = """
+request = function()
+  return wrk.format(nil, "/?utm=" .. math.random(1, 1000000000))
+end
+"""
 
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
@@ -91,13 +137,93 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def time_download(url):
+    """Milliseconds to the first byte and to the last, for one GET."""
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
+        response.read(1)
+        first_byte = time.perf_counter() - started
+        size = 1 + len(response.read())
+    return {
+        "first_byte_ms": first_byte * 1000,
+        "total_ms": (time.perf_counter() - started) * 1000,
+        "bytes": size,
+    }
+
+
+class Writer:
+    """An editor saving `rate` updates a second (open loop: a slow save does not slow the
+    next one's start), each to a different pledge with the version its form would carry."""
+
+    def __init__(self, base, cookies, targets, rate):
+        self.base, self.targets, self.rate = base, list(targets), rate
+        self.headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+            "X-CSRFToken": cookies["csrftoken"],
+            "HX-Request": "true",
+            "Referer": f"{base}/staff/",
+        }
+        self.latencies, self.errors = [], 0
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self):
+        self.started = time.perf_counter()
+        self.thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        self.elapsed = time.perf_counter() - self.started
+
+    def run(self):
+        interval, sent, workers = 1 / self.rate, 0, []
+        while not self.stopping.is_set() and sent < len(self.targets):
+            pk, version = self.targets[sent]
+            worker = threading.Thread(target=self.post, args=(pk, version), daemon=True)
+            worker.start()
+            workers.append(worker)
+            sent += 1
+            self.stopping.wait(max(0.0, self.started + sent * interval - time.perf_counter()))
+        for worker in workers:
+            worker.join(timeout=30)
+
+    def post(self, pk, version):
+        body = UPDATE_FORM.replace("PK", str(pk)).replace("VERSION", str(version)).encode()
+        request = urllib.request.Request(
+            f"{self.base}/staff/pledges/{pk}/update/", data=body, headers=self.headers
+        )
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                response.read()
+                ok = response.status == 200
+        except OSError:
+            ok = False
+        with self.lock:
+            self.latencies.append((time.perf_counter() - started) * 1000)
+            self.errors += not ok
+
+    def summary(self):
+        latencies = sorted(self.latencies) or [0.0]
+        return {
+            "requests": len(self.latencies),
+            "rps": len(self.latencies) / self.elapsed,
+            "errors": self.errors,
+            "p50_ms": statistics.median(latencies),
+            "p95_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))],
+        }
+
+
 class Command(BaseCommand):
-    help = "Benchmark pages under load against a static-file baseline (prints a table)."
+    help = "Benchmark the public site with random URLs and staff writes (prints a table)."
 
     def add_arguments(self, parser):
         parser.add_argument("--duration", type=int, default=10, help="Seconds per measurement.")
         parser.add_argument(
-            "--connections", type=int, default=8, help="Concurrent readers (wrk connections)."
+            "--connections", type=int, default=16, help="Concurrent readers (wrk connections)."
         )
         parser.add_argument(
             "--staff-connections",
@@ -107,7 +233,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers.")
+        parser.add_argument(
+            "--gunicorn-threads", type=int, default=1, help="Threads per gunicorn worker."
+        )
         parser.add_argument("--scale", default="L", choices=["S", "M", "L"])
+        parser.add_argument("--only", help="Comma-separated run names (default: all).")
         parser.add_argument("--json", help="Also write the results to this file.")
 
     def handle(self, *args, **options):
@@ -122,40 +252,92 @@ class Command(BaseCommand):
         self.options = options
         self.env = self.server_env()
         self.prepare_data(options["scale"])
-        paths = self.paths()
-        queries = {name: self.count_queries(path) for name, path in paths.items()}
+        self.rng = random.Random(16)
+        urls = self.random_urls()
+        queries = {name: self.count_queries(paths[0]) for name, paths in urls.items()}
         static_dir = Path(tempfile.mkdtemp(prefix="bench-static-"))
         self.collect_static(static_dir)
-        sizes = self.page_sizes(paths)
-        for name, size in sizes.items():
-            (static_dir / f"bench-baseline-{slugify(name)}.html").write_bytes(b"x" * size)
+        client = Client()
+        home_size = len(client.get("/").content)
+        (static_dir / "bench-home.html").write_bytes(b"x" * home_size)
+        csv_size = len(b"".join(client.get("/pledges.csv").streaming_content))
+        (static_dir / "bench-pledges.csv").write_bytes(b"x" * csv_size)
 
         port = free_port()
         server = self.start_server(port, static_dir)
         base = f"http://127.0.0.1:{port}"
+        only = set(options["only"].split(",")) if options["only"] else None
+        rows = []
+
+        def run(name, kind, measure):
+            if only is None or name in only:
+                self.stdout.write(f"  measuring {name}...")
+                rows.append((name, kind, *measure()))
+
         try:
-            rows = []
-            for name, path in paths.items():
-                page = self.wrk(base + path)
-                baseline = self.wrk(f"{base}/static/bench-baseline-{slugify(name)}.html")
-                rows.append(("public", name, path, sizes[name], queries[name], page, baseline))
-            rows.append(
-                (
-                    "staff",
-                    "staff update",
-                    "POST /staff/pledges/<id>/update/",
-                    None,
-                    None,
-                    self.staff_round_trip(base),
-                    None,
-                )
-            )
+            for name, paths in urls.items():
+                kind = "search" if name == "search" else "api" if "API" in name else "page"
+                run(name, kind, lambda paths=paths, name=name: self.uncached(base, paths, name))
+            run("mix + 10 writes/s", "page", lambda: self.mix_with_writes(base, urls))
+            run("staff update alone", "staff", lambda: (self.staff_round_trip(base), None, {}))
+            run("cached page", "cached", lambda: self.cached(base, flood=False))
+            run("cached under flood", "flood", lambda: self.cached(base, flood=True))
+            run("CSV export", "csv", lambda: self.csv(base))
             rss = self.worker_rss(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=10)
             shutil.rmtree(static_dir, ignore_errors=True)
-        self.report(rows, rss)
+        self.report(rows, queries, rss)
+
+    def random_urls(self):
+        """Lists of distinct URLs, one per kind of reader; a run picks from one at random."""
+        rng = self.rng
+        slugs = list(Pledge.objects.public().values_list("slug", flat=True))
+        pages = max(1, len(slugs) // 25)
+        statuses = list(Status.values)
+        counterparts = list(Counterpart.objects.values_list("slug", flat=True))
+        topics = list(Topic.objects.values_list("slug", flat=True))
+        years = sorted({d.year for d in Statement.objects.dates("date", "year")})
+        combos = set()
+        while len(combos) < 2000:
+            params = {}
+            for name, values in (
+                ("status", statuses),
+                ("counterpart", counterparts),
+                ("topic", topics),
+                ("year", years),
+                ("overdue", [1]),
+            ):
+                if values and rng.random() < 0.4:
+                    params[name] = rng.choice(values)
+            params["page"] = rng.choice([1, 1, 1, 2, 3])
+            combos.add("/pledges/?" + urllib.parse.urlencode(params))
+        words = [w for phrase in VERBS + OBJECTS for w in phrase.split()] + [
+            "korea",
+            "japan",
+            "aid",
+            "climate",
+            "security",
+            "trade",
+            "partnership",
+            "summit",
+        ]
+        searches = {
+            "/pledges/?" + urllib.parse.urlencode({"q": " ".join(rng.sample(words, k))})
+            for k in (1, 2)
+            for _ in range(600)
+        }
+        urls = {
+            "pledge page": [f"/pledges/{slug}/" for slug in slugs],
+            "filter combination": sorted(combos),
+            "page number": [f"/pledges/?page={n}" for n in range(1, pages + 1)],
+            "search": sorted(searches),
+            "API page": [f"/api/pledges.json?page={n}" for n in range(1, pages // 4 + 2)],
+        }
+        for paths in urls.values():
+            rng.shuffle(paths)
+        return urls
 
     # Set-up
 
@@ -186,19 +368,6 @@ class Command(BaseCommand):
             call_command("loaddata", "tracker", verbosity=0)
         call_command("seed_bulk", scale=scale)
 
-    def paths(self):
-        pledge = Pledge.objects.public().filter(slug__startswith="bulk-").order_by("pk").last()
-        statement = (
-            Statement.objects.public().filter(slug__startswith="bulk-").order_by("pk").last()
-        )
-        return {
-            "dashboard": "/",
-            "pledges filtered": "/pledges/?status=in_progress&overdue=1",
-            "pledge page": pledge.get_absolute_url(),
-            "statement page": statement.get_absolute_url(),
-            "feed": "/feed/",
-        }
-
     def count_queries(self, path):
         """Queries for a page rendered afresh, the revision read included."""
         cache.clear()
@@ -209,10 +378,6 @@ class Command(BaseCommand):
         if response.status_code != 200:
             raise CommandError(f"{path} answered {response.status_code}")
         return len(ctx.captured_queries)
-
-    def page_sizes(self, paths):
-        client = Client()
-        return {name: len(client.get(path).content) for name, path in paths.items()}
 
     def collect_static(self, static_dir):
         env = dict(self.env)
@@ -237,6 +402,8 @@ class Command(BaseCommand):
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(self.options["workers"]),
+                "--threads",
+                str(self.options["gunicorn_threads"]),
                 "--access-logfile",
                 "/dev/null",
                 "--error-logfile",
@@ -272,6 +439,8 @@ class Command(BaseCommand):
                 str(connections or self.options["connections"]),
                 "-d",
                 f"{duration}s",
+                "--timeout",
+                "10s",  # slow is measured as slow, not counted as an error
                 "-s",
                 lua.name,
                 url,
@@ -289,8 +458,76 @@ class Command(BaseCommand):
             "p99_ms": float(p99) / 1000,
         }
 
-    def staff_round_trip(self, base):
-        """Log in as an editor, then POST updates and get the row partial back."""
+    def random_script(self, paths):
+        listed = ",".join(f'"{path}"' for path in paths)
+        return WRK_RANDOM_SCRIPT.replace("{PATHS}", "{" + listed + "}") + WRK_SCRIPT
+
+    def stale(self):
+        """A write, as staff make: every cached page is stale, as after each real save."""
+        Revision.bump()
+
+    def uncached(self, base, paths, name):
+        """Readers on random distinct URLs of one kind, everything cached made stale first."""
+        self.stale()
+        script = self.random_script(paths)
+        return self.wrk(base + paths[0], scripts=(script, script)), None, {}
+
+    def mixed_paths(self, urls):
+        """The same number of each kind, so the mix weighs them equally."""
+        per_kind = min(len(paths) for paths in urls.values())
+        return [path for paths in urls.values() for path in paths[:per_kind]]
+
+    def mix_with_writes(self, base, urls):
+        """Readers on the mix while an editor saves WRITES_PER_SECOND updates a second."""
+        cookies = self.editor_cookies(base)
+        targets = list(
+            Pledge.objects.filter(slug__startswith="bulk-")
+            .order_by("-pk")
+            .values_list("pk", "version")
+        )
+        writer = Writer(base, cookies, targets, WRITES_PER_SECOND)
+        self.stale()
+        writer.start()
+        try:
+            script = self.random_script(self.mixed_paths(urls))
+            readers = self.wrk(base + "/", scripts=(script, script))
+        finally:
+            writer.stop()
+        return readers, None, {"writer": writer.summary()}
+
+    def cached(self, base, flood):
+        """One URL repeated: the cached page; with `flood`, while others bust the cache."""
+        flooding = None
+        if flood:
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+                lua.write(WRK_FLOOD_SCRIPT)
+            seconds = min(2, self.options["duration"]) + self.options["duration"] + 2
+            flooding = subprocess.Popen(
+                ["wrk", "-t", "1", "-c", "8", "-d", f"{seconds}s", "-s", lua.name, base + "/"],
+                stdout=subprocess.DEVNULL,
+            )
+        try:
+            page = self.wrk(base + "/")
+        finally:
+            if flooding is not None:
+                flooding.wait()
+                os.unlink(lua.name)
+        if not flood:
+            self.cached_alone = page
+            return page, self.wrk(f"{base}/static/bench-home.html"), {}
+        return page, getattr(self, "cached_alone", None), {}
+
+    def csv(self, base):
+        """The full CSV after a write (built once for the revision), then served again."""
+        self.stale()
+        first = time_download(base + "/pledges.csv")
+        again = time_download(base + "/pledges.csv")
+        page = self.wrk(base + "/pledges.csv", connections=2)
+        baseline = self.wrk(f"{base}/static/bench-pledges.csv", connections=2)
+        return page, baseline, {"after_write": first, "again": again}
+
+    def editor_cookies(self, base):
+        """Log in as an editor through the login form; the session and CSRF cookies."""
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
 
@@ -316,6 +553,11 @@ class Command(BaseCommand):
         cookies = {c.name: c.value for c in jar}
         if "sessionid" not in cookies:
             raise CommandError("the bench editor could not log in")
+        return cookies
+
+    def staff_round_trip(self, base):
+        """POST updates as fast as the server answers and get the row partial back."""
+        cookies = self.editor_cookies(base)
         # The warm-up and the measured run take disjoint halves of the list.
         targets = list(
             Pledge.objects.filter(slug__startswith="bulk-")
@@ -323,21 +565,7 @@ class Command(BaseCommand):
             .values_list("pk", "version")
         )
         half = len(targets) // 2
-        body = urllib.parse.urlencode(
-            {
-                "pPK-status": "in_progress",
-                "pPK-as_of": time.strftime("%Y-%m-%d"),
-                "pPK-public_note": "Benchmark update.",
-                "pPK-internal_note": "",
-                "pPK-version": "VERSION",
-                "pPK-evidence-TOTAL_FORMS": "1",
-                "pPK-evidence-INITIAL_FORMS": "0",
-                "pPK-evidence-MIN_NUM_FORMS": "0",
-                "pPK-evidence-MAX_NUM_FORMS": "1000",
-                "pPK-evidence-0-url": "https://example.org/bench",
-                "pPK-evidence-0-title": "Bench source",
-            }
-        )
+        body = UPDATE_FORM
 
         def script(part):
             listed = ",".join(f"{{{pk},{version}}}" for pk, version in part)
@@ -366,43 +594,46 @@ class Command(BaseCommand):
 
     # Reporting
 
-    def report(self, rows, rss):
+    def report(self, rows, queries, rss):
         vendor = "PostgreSQL" if "postgres" in self.env["DATABASE_URL"] else "SQLite"
         o = self.options
         self.stdout.write(
-            f"\n{vendor}, scale {o['scale']}: gunicorn {o['workers']} workers, "
-            f"wrk {o['threads']} threads x {o['connections']} connections "
-            f"({o['staff_connections']} for the staff update), {o['duration']} s each\n"
+            f"\n{vendor}, scale {o['scale']}: gunicorn {o['workers']} workers x "
+            f"{o['gunicorn_threads']} threads, wrk {o['threads']} threads x {o['connections']} "
+            f"connections ({o['staff_connections']} for the staff update alone), "
+            f"{o['duration']} s each; random distinct URLs after a write unless 'cached'\n"
         )
         header = (
-            f"{'page':<17} {'bytes':>7} {'queries':>7} {'p50 ms':>7} {'p95 ms':>7} "
-            f"{'req/s':>8} {'errors':>6} {'static req/s':>12} {'ratio':>6}  verdict"
+            f"{'run':<20} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'errors':>6}"
+            f"  {'target':<36} verdict"
         )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         results = []
-        for kind, name, path, size, queries, page, baseline in rows:
-            ratio = page["rps"] / baseline["rps"] if baseline else None
-            ok = page["p95_ms"] <= TARGET_P95_MS[kind] and page["errors"] == 0
-            if ratio is not None:
-                ok = ok and ratio >= TARGET_RATIO
-            self.stdout.write(
-                f"{name:<17} {size if size else '':>7} {queries if queries else '':>7} "
-                f"{page['p50_ms']:>7.1f} {page['p95_ms']:>7.1f} {page['rps']:>8.0f} "
-                f"{page['errors']:>6} {baseline['rps'] if baseline else 0:>12.0f} "
-                f"{ratio if ratio else 0:>6.2f}  {'meets target' if ok else 'MISSES target'}"
-            )
+        for name, kind, page, baseline, extra in rows:
+            target, ok = self.verdict(kind, page, baseline, extra)
+            self.line(name, queries.get(name, ""), page, target, ok)
+            if "writer" in extra:
+                writer = extra["writer"]
+                writer_ok = writer["p95_ms"] <= TARGET_P95_MS["staff"] and not writer["errors"]
+                self.line("  its writes", "", writer, "writer p95 <= 50 ms", writer_ok)
+            if kind == "csv":
+                for when in ("after_write", "again"):
+                    d = extra[when]
+                    self.stdout.write(
+                        f"  one download, {when.replace('_', ' ')}: first byte "
+                        f"{d['first_byte_ms']:.0f} ms, all {d['bytes']:,} bytes "
+                        f"{d['total_ms']:.0f} ms"
+                    )
             results.append(
                 {
-                    "kind": kind,
                     "name": name,
-                    "path": path,
-                    "bytes": size,
-                    "queries": queries,
+                    "kind": kind,
+                    "queries": queries.get(name),
                     "page": page,
                     "baseline": baseline,
-                    "ratio": ratio,
                     "meets_target": ok,
+                    **extra,
                 }
             )
         worst = max(rss.values())
@@ -410,10 +641,6 @@ class Command(BaseCommand):
             f"\nworker RSS: {', '.join(f'{v:.0f}' for v in rss.values())} MB "
             f"(max {worst:.0f} MB, target <= {TARGET_RSS_MB} MB: "
             f"{'meets target' if worst <= TARGET_RSS_MB else 'MISSES target'})"
-        )
-        self.stdout.write(
-            f"targets: public p95 <= {TARGET_P95_MS['public']:.0f} ms and >= {TARGET_RATIO}x the "
-            f"static baseline's req/s; staff update p95 <= {TARGET_P95_MS['staff']:.0f} ms"
         )
         if self.options["json"]:
             Path(self.options["json"]).write_text(
@@ -428,6 +655,7 @@ class Command(BaseCommand):
                                 "staff_connections",
                                 "threads",
                                 "workers",
+                                "gunicorn_threads",
                                 "scale",
                             )
                         },
@@ -437,3 +665,32 @@ class Command(BaseCommand):
                     indent=2,
                 )
             )
+
+    def line(self, name, queries, figures, target, ok):
+        self.stdout.write(
+            f"{name:<20} {queries:>7} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f} "
+            f"{figures['rps']:>8.0f} {figures['errors']:>6}  {target:<36} "
+            f"{'meets target' if ok else 'MISSES target'}"
+        )
+
+    @staticmethod
+    def verdict(kind, page, baseline, extra):
+        """The issue's target for this run, in words, and whether the figures meet it."""
+        clean = page["errors"] == 0
+        if kind in TARGET_P95_MS:
+            limit = TARGET_P95_MS[kind]
+            return f"p95 <= {limit:.0f} ms", clean and page["p95_ms"] <= limit
+        if kind == "cached":
+            ratio = page["rps"] / baseline["rps"]
+            return f">= 0.5x static ({ratio:.2f}x)", clean and ratio >= TARGET_RATIO
+        if kind == "flood":
+            if baseline is None:
+                return "p95 <= 2x unflooded (n/a)", clean
+            slower = page["p95_ms"] / baseline["p95_ms"]
+            return f"p95 <= 2x unflooded ({slower:.1f}x)", clean and slower <= 2
+        ratio = page["rps"] / baseline["rps"]  # the CSV
+        first = extra["again"]["first_byte_ms"]
+        return (
+            f"1st byte <= 20 ms, >= 0.5x static ({first:.0f} ms, {ratio:.2f}x)",
+            clean and first <= 20 and ratio >= TARGET_RATIO,
+        )
