@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tests.factories import CounterpartFactory, PersonFactory, UserFactory
 from tracker.models import CounterpartAlias, Pledge, Statement, SuggestionReview
@@ -31,12 +32,23 @@ def curator_world(transactional_db):
     UserFactory(username="curator", groups=["Curators"], is_staff=True)
 
 
-def shoot(page, name):
+def shoot(page, name, top=True):
+    """What the curator sees in the window (the text and save bars are sticky, which a
+    full-page screenshot would draw mid-page)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     # caret="initial": hiding the caret leaves style attributes on inputs, which htmx
     # would then copy across a swap (and the CSP rightly refuses).
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, caret="initial")
+    if top:
+        page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), caret="initial")
+
+
+def serious_violations(page):
+    return [
+        f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def select_in_text(page, passage):
@@ -85,6 +97,7 @@ def test_curator_turns_a_press_release_into_published_pledges(page, live_server,
     assert "바로가기" not in page.get_by_label("Text", exact=True).input_value()
     page.get_by_label("Date").fill("20 May 2024")
     shoot(page, "2-statement")
+    assert not serious_violations(page)
     page.get_by_role("button", name="Suggest pledges").click()
 
     # Step 3: the suggestions, highlighted in the text.
@@ -99,6 +112,7 @@ def test_curator_turns_a_press_release_into_published_pledges(page, live_server,
     shoot(page, "3-review-390")
     page.set_viewport_size({"width": 1280, "height": 900})
     shoot(page, "3-review-1280")
+    assert not serious_violations(page)
 
     plans.get_by_text("Accept", exact=True).click()
     consult.get_by_text("Accept", exact=True).click()
@@ -114,7 +128,7 @@ def test_curator_turns_a_press_release_into_published_pledges(page, live_server,
     added = page.locator(".suggestion--added").first
     assert added.get_by_label("Quote").input_value() == MISSED
     added.get_by_label("Title").fill("Seek more mature good-neighbourly relations with Japan")
-    shoot(page, "4-decided")
+    shoot(page, "4-decided", top=False)
     page.get_by_role("button", name="Save statement and pledges").click()
 
     page.get_by_text("Saved, not yet published").wait_for()
