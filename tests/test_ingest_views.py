@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import (
@@ -346,3 +348,24 @@ def test_the_same_document_twice_is_caught_and_linked(curator_client):
 
 def test_an_unknown_step_is_a_bad_request(curator_client):
     assert curator_client.post(URL, {"step": "delete-everything"}).status_code == 400
+
+
+def _review_queries(client):
+    response = client.post(URL, {"step": "source", "text": SPEECH})
+    data = statement_data(response)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(URL, data)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_review_page_runs_as_many_queries_whatever_the_size_of_the_record(
+    curator_client, names
+):
+    small = _review_queries(curator_client)
+    for n in range(30):
+        CounterpartFactory()
+        PledgeFactory(title=f"Forum {n}", counterparts=[names["mongolia"]])
+    large = _review_queries(curator_client)
+    assert large == small
+    assert small <= 20

@@ -156,9 +156,11 @@ class PledgeFields(forms.Form):
     target = forms.CharField(label="Target", required=False, max_length=60)
     specificity = forms.ChoiceField(choices=Specificity.choices)
 
-    def __init__(self, *args, text="", **kwargs):
+    def __init__(self, *args, text="", choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.text = text
+        for name, values in (choices or {}).items():
+            self.fields[name].choices = values  # read once for all the forms on a page
 
     def clean_target(self):
         return _partial_date(self.cleaned_data["target"])

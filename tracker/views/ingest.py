@@ -21,7 +21,7 @@ from tracker.ingest import metadata
 from tracker.ingest.forms import AddedFormSet, SourceForm, StatementForm, SuggestionFormSet
 from tracker.ingest.save import save_reviewed
 from tracker.ingest.suggest import suggest_from_record
-from tracker.models import Person, Pledge, Revision, Statement
+from tracker.models import Counterpart, Person, Pledge, Revision, Statement, Topic
 
 TEMPLATE = "staff/ingest/new.html"
 STEPS = [
@@ -99,16 +99,18 @@ def _suggestions(form):
     return suggest_from_record(data["text"], statement_date=statement_date, speakers=names)
 
 
-def _review_page(request, form, suggestion_forms=None, added_forms=None, status=200):
-    suggestions = _suggestions(form)
+def _review_page(
+    request, form, suggestions=None, suggestion_forms=None, added_forms=None, status=200
+):
     text = form.cleaned_data["text"]
+    if suggestions is None:
+        suggestions = _suggestions(form)
     if suggestion_forms is None:
+        kwargs = _form_kwargs(text)
         suggestion_forms = SuggestionFormSet(
-            prefix="s",
-            initial=[_initial(s) for s in suggestions],
-            form_kwargs={"text": text},
+            prefix="s", initial=[_initial(s) for s in suggestions], form_kwargs=kwargs
         )
-        added_forms = AddedFormSet(prefix="a", form_kwargs={"text": text})
+        added_forms = AddedFormSet(prefix="a", form_kwargs=kwargs)
     _limit_restates(suggestion_forms, suggestions)
     context = {
         "form": form,
@@ -120,12 +122,24 @@ def _review_page(request, form, suggestion_forms=None, added_forms=None, status=
     return _render(request, "review", context, status=status)
 
 
+def _form_kwargs(text):
+    """What every pledge form on the page shares: the text, and the counterparts and
+    topics read once for all of them rather than once per form."""
+    choices = {
+        "counterparts": list(Counterpart.objects.values_list("pk", "name")),
+        "topics": list(Topic.objects.values_list("pk", "name")),
+    }
+    return {"text": text, "choices": choices}
+
+
 def _limit_restates(suggestion_forms, suggestions):
-    """A suggestion may be marked as restating one of its own candidates only (and the
+    """A suggestion may be marked as restating one of its own candidates only (so the
     page never lists every pledge in the tracker)."""
     for form, suggestion in zip(suggestion_forms, suggestions, strict=False):
-        pks = [match.candidate.pk for match in suggestion.restates]
-        form.fields["restates"].queryset = Pledge.objects.filter(pk__in=pks)
+        candidates = [match.candidate for match in suggestion.restates]
+        field = form.fields["restates"]
+        field.queryset = Pledge.objects.filter(pk__in=[c.pk for c in candidates])
+        field.choices = [("", "---------"), *((c.pk, c.title) for c in candidates)]
 
 
 def _initial(suggestion):
@@ -147,8 +161,9 @@ def _review(request):
         return _render(request, "statement", {"form": form, "duplicate": form.duplicate}, 422)
     text = form.cleaned_data["text"]
     suggestions = _suggestions(form)
-    suggestion_forms = SuggestionFormSet(request.POST, prefix="s", form_kwargs={"text": text})
-    added_forms = AddedFormSet(request.POST, prefix="a", form_kwargs={"text": text})
+    kwargs = _form_kwargs(text)
+    suggestion_forms = SuggestionFormSet(request.POST, prefix="s", form_kwargs=kwargs)
+    added_forms = AddedFormSet(request.POST, prefix="a", form_kwargs=kwargs)
     _limit_restates(suggestion_forms, suggestions)
     if suggestion_forms.total_form_count() != len(suggestions):
         form.add_error(
@@ -158,7 +173,7 @@ def _review(request):
         )
         return _review_page(request, form, status=422)
     if not (suggestion_forms.is_valid() & added_forms.is_valid()):
-        return _review_page(request, form, suggestion_forms, added_forms, status=422)
+        return _review_page(request, form, suggestions, suggestion_forms, added_forms, 422)
     reviewed = [(f.cleaned_data, s) for f, s in zip(suggestion_forms, suggestions, strict=True)]
     added = [f.cleaned_data for f in added_forms if (f.cleaned_data.get("quote") or "").strip()]
     try:
@@ -167,7 +182,7 @@ def _review(request):
         )
     except ValidationError as error:
         form.add_error(None, error.messages)
-        return _review_page(request, form, suggestion_forms, added_forms, status=422)
+        return _review_page(request, form, suggestions, suggestion_forms, added_forms, 422)
     return _saved(request, statement, status=201)
 
 
