@@ -94,7 +94,8 @@ def index_from_db():
     Built once per revision of the record and kept, so the steps of the ingest screen
     and repeated suggestions do not rebuild it.
     """
-    revision = Revision.current().number
+    current = Revision.current()
+    revision = (current.number, current.changed_at)  # a restored database may reuse a number
     if _cached.get("revision") != revision:
         pledges = Pledge.objects.select_related("statement").only(
             "pk", "title", "quote", "slug", "statement__title"
