@@ -101,3 +101,17 @@ def page(browser):
     yield page
     context.close()
     assert not errors, f"console errors: {errors}"
+
+
+@pytest.fixture
+def web(settings):
+    """A web server on loopback (tests/webserver.py) that the evidence fetcher may reach:
+    only its own address and port are on the fetcher's test-only allowlist."""
+    from tests.webserver import serve
+
+    server = serve()
+    settings.TRACKER_FETCH_TEST_ALLOWLIST = [f"127.0.0.1:{server.port}"]
+    settings.TRACKER_FETCH_MAX_BYTES = 4096
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -1,4 +1,4 @@
-"""Atom feeds of status updates: every public pledge, or those of one counterpart.
+"""Atom feeds of status updates: every public pledge, one counterpart's, or one pledge's.
 
 The URLconf wraps them in tracker.caching.public_view, like every public page."""
 
@@ -92,3 +92,23 @@ class CounterpartFeed(StatusChangeFeed):
     def items(self, counterpart):
         # With the pledges of the groupings it belongs to, as its page lists them.
         return self.updates().filter(pledge__in=Pledge.objects.concerning(counterpart.slug))[:ITEMS]
+
+
+class PledgeFeed(StatusChangeFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Pledge.objects.public(), slug=slug)
+
+    def title(self, pledge):
+        return f"Korea Pledge Tracker: {pledge.title}"
+
+    def subtitle(self, pledge):
+        return f"Every public status update on the pledge “{pledge.title}”."
+
+    def link(self, pledge):
+        return absolute_url(pledge.get_absolute_url())
+
+    def feed_url(self, pledge):
+        return absolute_url(reverse("pledge_feed", args=[pledge.slug]))
+
+    def items(self, pledge):
+        return self.updates().filter(pledge=pledge)[:ITEMS]

@@ -81,6 +81,9 @@ class WorklistFilterForm(forms.Form):
     )
     unrated = forms.BooleanField(label="Not yet rated", required=False)
     mine = forms.BooleanField(label="Updated by me this week", required=False)
+    dead_evidence = forms.BooleanField(
+        label="Dead evidence", required=False, help_text="a link that no longer answers"
+    )
     sort = forms.ChoiceField(
         # The default sort has the empty value, so it stays out of the URL.
         choices=[("" if key == DEFAULT_SORT else key, label) for key, (label, _) in SORTS.items()],
@@ -121,6 +124,8 @@ class WorklistFilterForm(forms.Form):
             pledges = pledges.filter(status=Status.NOT_YET_RATED)
         if data.get("mine"):
             pledges = pledges.updated_by(user, start_of_week())
+        if data.get("dead_evidence"):
+            pledges = pledges.with_dead_evidence()
         order = SORTS[data.get("sort") or DEFAULT_SORT][1]
         return pledges.order_by(*order, "pk")
 

@@ -897,6 +897,11 @@ class PledgeQuerySet(models.QuerySet):
             )
         return sorted(groups.values(), key=lambda g: (-g.tally.total, g.name))
 
+    def with_dead_evidence(self):
+        """Pledges with an evidence link that the vault last found dead (tracker.vault)."""
+        dead = Evidence.objects.filter(health=EvidenceHealth.DEAD).values("update__pledge")
+        return self.filter(pk__in=dead)
+
     def with_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.annotate(
@@ -1225,6 +1230,8 @@ class Pledge(SluggedModel):
                     version=F("version") + 1,
                     updated_at=timezone.now(),
                 )
+                # Once committed: archive the evidence, and tell followers of a change.
+                transaction.on_commit(update.start_background_work, robust=True)
         except StaleVersion as stale:
             # Leaving the atomic block rolled the history row back; show the newer state.
             stale.pledge = Pledge.objects.get(pk=self.pk)
@@ -1384,19 +1391,155 @@ class StatusUpdate(models.Model):
     def status_changed(self):
         return self.previous_status != self.status
 
+    def start_background_work(self):
+        """Queue what follows a recorded update (tracker.tasks): fetching and archiving
+        its evidence, and, if the status changed, emailing the pledge's followers."""
+        from tracker import tasks  # the tasks import these models
+
+        if evidence_ids := list(self.evidence.values_list("pk", flat=True)):
+            tasks.archive_evidence.enqueue(evidence_ids)
+        if self.status_changed:
+            tasks.notify_followers.enqueue(self.pk)
+
+
+class EvidenceHealth(models.TextChoices):
+    """What the last fetch of an evidence link found (tracker.vault)."""
+
+    UNCHECKED = "unchecked", "Not checked yet"
+    LIVE = "live", "Live"
+    CHANGED = "changed", "Changed since archived"
+    DEAD = "dead", "Dead"
+    REFUSED = "refused", "Not fetched: refused by the fetcher's safety rules"
+
 
 class Evidence(models.Model):
     update = models.ForeignKey(StatusUpdate, on_delete=models.CASCADE, related_name="evidence")
     url = models.URLField(max_length=1000, validators=[URLValidator(schemes=["http", "https"])])
     title = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField(default=0)
+    health = models.CharField(
+        max_length=10,
+        choices=EvidenceHealth,
+        default=EvidenceHealth.UNCHECKED,
+        db_default=EvidenceHealth.UNCHECKED,  # for bulk loaders that write SQL (seed_bulk)
+        editable=False,
+    )
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archive = models.ForeignKey(
+        "EvidenceCapture",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The archived copy: the first successful fetch of the address.",
+    )
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(health__in=EvidenceHealth.values), name="evidence_health_valid"
+            )
+        ]
+        indexes = [models.Index(fields=["health"])]
 
     def __str__(self):
         return self.title
+
+    @property
+    def memento_url(self):
+        """A web archive's copy of the address nearest the date we archived it.
+
+        The Wayback Machine answers /web/<14-digit datetime>/<address> with its capture
+        closest to that moment (a Memento TimeGate), so the link works for any address.
+        """
+        if self.archive is None:
+            return None
+        moment = self.archive.fetched_at.astimezone(datetime.UTC)
+        return f"https://web.archive.org/web/{moment:%Y%m%d%H%M%S}/{self.url}"
+
+
+class EvidenceCapture(models.Model):
+    """One fetch of an evidence address: what came back, and its health at that moment."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="captures")
+    fetched_at = models.DateTimeField(default=timezone.now)
+    health = models.CharField(max_length=10, choices=EvidenceHealth)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True, help_text="After redirects.")
+    content_type = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the body as received.")
+    size = models.PositiveIntegerField(null=True, blank=True, help_text="Of the body, in bytes.")
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField(
+        blank=True, help_text="Extracted text, capped; kept only when it differs from the archive."
+    )
+    error = models.CharField(max_length=300, blank=True, help_text="Why the fetch failed.")
+
+    class Meta:
+        ordering = ["-fetched_at", "-pk"]
+        get_latest_by = ["fetched_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(health__in=EvidenceHealth.values), name="capture_health_valid"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.evidence.url} at {self.fetched_at:%Y-%m-%d %H:%M}: {self.health}"
+
+
+class FollowQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+
+class Follow(models.Model):
+    """A reader following a pledge, or every pledge concerning a counterpart, by email.
+
+    No account: the address is kept only to send these messages, confirmed by a link
+    (double opt-in), and the row is deleted when the reader unsubscribes (tracker.follow).
+    """
+
+    email = models.EmailField()
+    pledge = models.ForeignKey(
+        Pledge, null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+    )
+    counterpart = models.ForeignKey(
+        Counterpart, null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pledge__isnull=False, counterpart__isnull=True)
+                | Q(pledge__isnull=True, counterpart__isnull=False),
+                name="follow_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "pledge"],
+                condition=Q(pledge__isnull=False),
+                name="follow_pledge_once",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "counterpart"],
+                condition=Q(counterpart__isnull=False),
+                name="follow_counterpart_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} follows {self.target}"
+
+    @property
+    def target(self):
+        return self.pledge or self.counterpart
 
 
 def start_of_week(now=None):

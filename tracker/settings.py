@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "tracker",
 ]
 
@@ -240,3 +241,39 @@ TRACKER_CONTACT_EMAIL = os.environ.get("TRACKER_CONTACT_EMAIL", "")
 
 # How long before an open pledge with no update counts as "quiet" in the staff worklist.
 TRACKER_QUIET_DAYS = 90
+
+# Background work (tracker.tasks) goes through Django's tasks framework into the database;
+# `manage.py db_worker` runs it, and `manage.py demo` runs a worker thread of its own.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Email (Django 6.1's MAILERS): printed to the console while DEBUG is on (demo), sent by
+# SMTP otherwise, to EMAIL_HOST:EMAIL_PORT with EMAIL_HOST_USER / EMAIL_HOST_PASSWORD.
+if DEBUG and not os.environ.get("EMAIL_HOST"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Korea Pledge Tracker <noreply@localhost>"
+)
+# Links in email need the site's own address: messages are sent outside any request.
+TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The evidence vault's fetcher (tracker.fetch): what it may fetch, and how much.
+TRACKER_FETCH_MAX_BYTES = 5 * 1024 * 1024
+TRACKER_FETCH_TIMEOUT = 20  # seconds for the whole fetch, redirects included
+TRACKER_FETCH_MAX_TEXT = 100_000  # characters of extracted text kept
+# "address:port" pairs the fetcher may reach although they are not public. For tests
+# only (a server on loopback): never set in production, and not read from the environment.
+TRACKER_FETCH_TEST_ALLOWLIST = ()

@@ -8,7 +8,7 @@ from django.views.generic.base import RedirectView
 from tracker import errors, feeds
 from tracker.caching import public_view
 from tracker.forms import LoginForm
-from tracker.views import ingest, public, staff
+from tracker.views import follow, ingest, public, staff
 
 staff_patterns = [
     path("", staff.worklist, name="worklist"),
@@ -26,6 +26,8 @@ urlpatterns = [
     path("pledges/", public.pledge_list, name="pledge_list"),
     path("pledges.csv", public.pledges_csv, name="pledges_csv"),
     path("pledges/<slug:slug>/", public.pledge_detail, name="pledge_detail"),
+    path("pledges/<slug:slug>/feed/", public_view(feeds.PledgeFeed()), name="pledge_feed"),
+    path("pledges/<slug:slug>/follow/", follow.follow_pledge, name="follow_pledge"),
     path("statements/", public.statement_list, name="statement_list"),
     path("statements/<slug:slug>/", public.statement_detail, name="statement_detail"),
     path("counterparts/", public.counterpart_list, name="counterpart_list"),
@@ -35,6 +37,9 @@ urlpatterns = [
         public_view(feeds.CounterpartFeed()),
         name="counterpart_feed",
     ),
+    path("counterparts/<slug:slug>/follow/", follow.follow_counterpart, name="follow_counterpart"),
+    path("follow/confirm/<str:token>/", follow.confirm, name="follow_confirm"),
+    path("follow/unsubscribe/<str:token>/", follow.unsubscribe, name="follow_unsubscribe"),
     path("topics/", public.topic_list, name="topic_list"),
     path("topics/<slug:slug>/", public.topic_detail, name="topic_detail"),
     path("about/", public.about, name="about"),

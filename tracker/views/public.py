@@ -20,6 +20,7 @@ from tracker.exports import API_FIELDS, CSV_HEADER, HTMLSafeJSONEncoder
 from tracker.htmx import is_fragment
 from tracker.models import (
     Counterpart,
+    Evidence,
     Pledge,
     Restatement,
     Speaker,
@@ -217,7 +218,7 @@ def pledge_detail(request, slug):
                 # The pledge is public, so all its updates are: no second pass over the
                 # public pledges (an IN subquery that cost 25 ms a page on SQLite).
                 queryset=StatusUpdate.objects.timeline().prefetch_related(
-                    "evidence",
+                    Prefetch("evidence", queryset=Evidence.objects.select_related("archive")),
                     Prefetch("source_statement", queryset=Statement.objects.public()),
                 ),
             ),

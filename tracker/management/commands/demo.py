@@ -1,5 +1,7 @@
 """Set up the embedded database with the curated fixtures and demo accounts, then serve."""
 
+import threading
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -7,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.management.commands.runserver import Command as RunserverCommand
 from django.db import transaction
+from django_tasks_db.management.commands.db_worker import Worker
 
 from tracker.models import Pledge, Statement
 
@@ -25,7 +28,8 @@ DEMO_ACCOUNTS = [
 class Command(RunserverCommand):
     help = (
         "Migrate the database, load the fixtures if it is empty, create the demo accounts "
-        "(DEBUG only) and serve like runserver. Safe to run again."
+        "(DEBUG only) and serve like runserver, with a background task worker in the same "
+        "process. Safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -48,6 +52,26 @@ class Command(RunserverCommand):
             return
         options["use_reloader"] = options.get("use_reloader", True)
         super().handle(*args, **options)
+
+    def inner_run(self, *args, **options):
+        # The process that serves (the reloader's child) also runs the queued tasks, so the
+        # demo needs no `db_worker` beside it. Email goes to this console.
+        self.start_task_worker()
+        super().inner_run(*args, **options)
+
+    def start_task_worker(self):
+        worker = Worker(
+            queue_names=["default"],
+            excluded_queue_names=[],
+            interval=1,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=f"demo-{threading.get_native_id()}",
+        )
+        threading.Thread(target=worker.run, name="task-worker", daemon=True).start()
+        self.stdout.write("Background tasks run in this process; email is printed here.")
 
     @transaction.atomic
     def load_fixtures(self, verbosity):

@@ -1,0 +1,26 @@
+"""Background work, through Django's tasks framework (settings.TASKS).
+
+The database backend (django-tasks-db) keeps the queue; `manage.py db_worker` runs it,
+and `manage.py demo` runs a worker in a thread of its own. Tasks take primary keys, not
+objects, and each looks its rows up again: by the time it runs they may have changed.
+"""
+
+from django.tasks import task
+
+from tracker import follow, vault
+from tracker.models import StatusUpdate
+
+
+@task
+def archive_evidence(evidence_ids):
+    """Fetch and archive evidence links (a new update's, or a re-check's)."""
+    return vault.check_many(evidence_ids)
+
+
+@task
+def notify_followers(update_id):
+    """Email each follower of the pledge (or of its counterparts) about a status change."""
+    update = StatusUpdate.objects.filter(pk=update_id).first()
+    if update is None:
+        return 0
+    return follow.notify_status_change(update)
