@@ -33,7 +33,7 @@ def assert_accessible(page):
 def test_a_reader_reads_the_archived_copy_then_follows_confirms_and_unsubscribes(
     page, live_server, web, settings
 ):
-    settings.TRACKER_SITE_URL = live_server.url
+    settings.TRACKER_ORIGIN = live_server.url
     pledge = PledgeFactory(title="Open the bridge")
     update = StatusUpdateFactory(pledge=pledge, public_note="Construction began.")
     vault.check(EvidenceFactory(update=update, url=web.url("/page"), title="Joint statement"))

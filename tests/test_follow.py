@@ -71,7 +71,7 @@ def test_the_follow_page_shows_a_form_and_says_how_the_address_is_used(client):
 
 
 def test_asking_stores_the_address_unconfirmed_and_mails_a_confirmation_link(client, settings):
-    settings.TRACKER_SITE_URL = "https://pledges.example"
+    settings.TRACKER_ORIGIN = "https://pledges.example"
     pledge = PledgeFactory(title="Open the bridge")
     response = ask(client, pledge.get_absolute_url(), "Reader@Example.ORG")
     assert response.status_code == 200

@@ -139,7 +139,8 @@ def notify_status_change(update):
 
 
 def _absolute(path):
-    return settings.TRACKER_SITE_URL + path
+    """Messages are sent outside any request: links start from the configured origin."""
+    return settings.TRACKER_ORIGIN + path
 
 
 def _message(follow, template, subject, context):

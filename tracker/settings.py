@@ -267,8 +267,6 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Korea Pledge Tracker <noreply@localhost>"
 )
-# Links in email need the site's own address: messages are sent outside any request.
-TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The evidence vault's fetcher (tracker.fetch): what it may fetch, and how much.
 TRACKER_FETCH_MAX_BYTES = 5 * 1024 * 1024

@@ -68,6 +68,4 @@ def check_many(evidence_ids):
 def due_for_check(older_than=datetime.timedelta(days=7), now=None):
     """Evidence never checked, or last checked longer ago than `older_than`."""
     now = now or timezone.now()
-    return Evidence.objects.filter(
-        Q(checked_at__isnull=True) | Q(checked_at__lt=now - older_than)
-    )
+    return Evidence.objects.filter(Q(checked_at__isnull=True) | Q(checked_at__lt=now - older_than))

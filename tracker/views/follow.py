@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from tracker import follow
 from tracker.models import Counterpart, Pledge
+from tracker.security import client_address
 
 
 @never_cache
@@ -35,7 +36,7 @@ def _follow(request, target):
     if not form.is_valid():
         return render(request, "public/follow.html", context, status=400 if form.is_bound else 200)
     try:
-        follow.request_follow(form.cleaned_data["email"], target, request.META["REMOTE_ADDR"])
+        follow.request_follow(form.cleaned_data["email"], target, client_address(request))
     except follow.RateLimited:
         form.add_error(None, "Too many requests to follow from here: please try again later.")
         return render(request, "public/follow.html", context, status=429)

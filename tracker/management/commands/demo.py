@@ -58,9 +58,9 @@ class Command(RunserverCommand):
         # The process that serves (the reloader's child) also runs the queued tasks, so the
         # demo needs no `db_worker` beside it. Email goes to this console.
         self.start_task_worker()
-        if "TRACKER_SITE_URL" not in os.environ:  # links in email lead back to this server
+        if "TRACKER_ORIGIN" not in os.environ:  # links (in email too) lead back to this server
             host = f"[{self.addr}]" if self._raw_ipv6 else self.addr
-            settings.TRACKER_SITE_URL = f"http://{host}:{self.port}"
+            settings.TRACKER_ORIGIN = f"http://{host}:{self.port}"
         super().inner_run(*args, **options)
 
     def start_task_worker(self):

@@ -24,9 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, days, enqueue, **options):
-        due = list(
-            vault.due_for_check(datetime.timedelta(days=days)).values_list("pk", flat=True)
-        )
+        due = list(vault.due_for_check(datetime.timedelta(days=days)).values_list("pk", flat=True))
         if enqueue:
             if due:
                 tasks.archive_evidence.enqueue(due)
