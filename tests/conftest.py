@@ -14,6 +14,25 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data itself (serialized_rollback).
+
+    A transactional test ends by emptying the database. Without serialized rollback Django
+    then re-creates content types and permissions with new primary keys, and the next test
+    that does use serialized rollback fails to load the migrated data over them (a unique
+    constraint on content types); with it, nothing is re-created and the next test loads
+    the same data into an empty database. So the order of the files no longer matters.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or marker.kwargs.get("serialized_rollback"):
+            continue
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if marker.kwargs.get("transaction") or fixtures & {"transactional_db", "live_server"}:
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs))
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache(settings):
     """Each test starts with an empty page cache, as a fresh deployment would, and reads
