@@ -18,7 +18,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import EmailMessage, mailers
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -127,7 +127,7 @@ def notify_status_change(update):
         Follow.objects.confirmed()
         .filter(Q(pledge=pledge) | Q(counterpart__in=pledge.counterparts.all()))
         .select_related("counterpart")
-        .order_by("email", "counterpart")  # the pledge's own follow first (NULL sorts first)
+        .order_by("email", F("counterpart").asc(nulls_first=True))  # the pledge's own first
     )
     seen, messages = set(), []
     for follow in follows:
