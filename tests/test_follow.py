@@ -15,7 +15,7 @@ from django.test import Client
 from tests.factories import CounterpartFactory, PledgeFactory, StatusUpdateFactory
 from tests.public_record import body
 from tracker import follow, tasks
-from tracker.models import Follow, Status
+from tracker.models import CounterpartKind, Follow, Status
 
 AS_OF = datetime.date(2025, 10, 1)
 pytestmark = pytest.mark.django_db
@@ -316,3 +316,20 @@ def test_each_pledge_has_its_own_atom_feed(client):
 def test_an_unpublished_pledge_has_no_feed(client):
     pledge = PledgeFactory(is_published=False)
     assert client.get(f"/pledges/{pledge.slug}/feed/").status_code == 404
+
+
+def test_a_member_countrys_followers_hear_of_a_pledge_to_its_grouping(client):
+    japan = CounterpartFactory(name="Japan")
+    ip4 = CounterpartFactory(name="IP4", kind=CounterpartKind.GROUPING)
+    ip4.members.add(japan)
+    pledge = PledgeFactory(counterparts=[ip4])
+    assert client.get(f"/counterparts/{japan.slug}/follow/").status_code == 200
+    confirmed_follow(client, japan.get_absolute_url(), "japan@example.org")
+    mail.outbox.clear()
+    assert follow.notify_status_change(change_status(pledge)) == 1
+    assert mail.outbox[0].to == ["japan@example.org"]
+
+
+def test_a_counterpart_without_public_pledges_cannot_be_followed(client):
+    lonely = CounterpartFactory()
+    assert client.get(f"/counterparts/{lonely.slug}/follow/").status_code == 404

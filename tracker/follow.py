@@ -123,9 +123,12 @@ def notify_status_change(update):
     pledge = Pledge.objects.public().filter(pk=update.pledge_id).first()
     if pledge is None or not update.status_changed:
         return 0
+    # A counterpart's followers hear of the pledges its page lists: those naming it, or a
+    # grouping it belongs to (Pledge.objects.concerning).
+    named = pledge.counterparts.all()
     follows = (
         Follow.objects.confirmed()
-        .filter(Q(pledge=pledge) | Q(counterpart__in=pledge.counterparts.all()))
+        .filter(Q(pledge=pledge) | Q(counterpart__in=named) | Q(counterpart__groupings__in=named))
         .select_related("counterpart")
         .order_by("email", F("counterpart").asc(nulls_first=True))  # the pledge's own first
     )

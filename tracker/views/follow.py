@@ -5,6 +5,7 @@ unsubscribing take a POST, so a mail scanner that opens every link changes nothi
 the unsubscribe POST needs no CSRF token, as one-click unsubscribe (RFC 8058) requires.
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -24,9 +25,9 @@ def follow_pledge(request, slug):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def follow_counterpart(request, slug):
-    counterpart = get_object_or_404(
-        Counterpart.objects.filter(pledges__in=Pledge.objects.public()).distinct(), slug=slug
-    )
+    counterpart = get_object_or_404(Counterpart, slug=slug)
+    if not Pledge.objects.public().concerning(slug).exists():
+        raise Http404("No public pledges concern this counterpart.")
     return _follow(request, counterpart)
 
 

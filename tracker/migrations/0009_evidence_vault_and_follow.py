@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0005_named_reference_data'),
+        ('tracker', '0008_saved_filters'),
     ]
 
     operations = [
