@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0008_saved_filters'),
+        ('tracker', '0009_ingest'),
     ]
 
     operations = [
