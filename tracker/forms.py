@@ -4,130 +4,15 @@ Forms only validate. The state change is Pledge.record_update().
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator, URLValidator
-from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
 from tracker.models import (
     NOTE_LIMIT,
-    Counterpart,
     Pledge,
-    Statement,
     Status,
-    Topic,
-    start_of_week,
 )
-
-SORTS = {
-    "statement": ("Newest statement", [F("statement__date").desc(nulls_last=True)]),
-    "target": ("Soonest target", [F("target_deadline").asc(nulls_last=True)]),
-    "updated": (
-        "Longest without update",
-        [F("latest_update__created_at").asc(nulls_first=True)],
-    ),
-    "-updated": (
-        "Most recently updated",
-        [F("latest_update__created_at").desc(nulls_last=True)],
-    ),
-    "status": (
-        "Status",
-        [
-            Case(
-                *(When(status=value, then=Value(i)) for i, value in enumerate(Status.values)),
-                output_field=IntegerField(),
-            )
-        ],
-    ),
-    "title": ("Title", ["title"]),
-}
-DEFAULT_SORT = "statement"
-RECENT_STATEMENTS = 50
-
-
-class WorklistFilterForm(forms.Form):
-    """The worklist's filters. Every field is optional; an invalid value is ignored and shown."""
-
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        widget=forms.SearchInput(attrs={"placeholder": "Title, quote or description"}),
-    )
-    status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
-    counterpart = forms.ModelChoiceField(
-        queryset=Counterpart.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label="Any counterpart",
-    )
-    topic = forms.ModelChoiceField(
-        queryset=Topic.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label="Any topic",
-    )
-    statement = forms.ChoiceField(
-        required=False,
-        help_text=f"The {RECENT_STATEMENTS} most recent, or any other by its link "
-        "from a staff pledge page.",
-    )
-    due_this_month = forms.BooleanField(label="Due this month", required=False)
-    overdue = forms.BooleanField(label="Overdue", required=False)
-    quiet = forms.BooleanField(
-        label=f"No update in {settings.TRACKER_QUIET_DAYS} days",
-        required=False,
-        help_text="open pledges only; if never updated, counted from when it was added",
-    )
-    unrated = forms.BooleanField(label="Not yet rated", required=False)
-    mine = forms.BooleanField(label="Updated by me this week", required=False)
-    dead_evidence = forms.BooleanField(
-        label="Dead evidence", required=False, help_text="a link that no longer answers"
-    )
-    sort = forms.ChoiceField(
-        # The default sort has the empty value, so it stays out of the URL.
-        choices=[("" if key == DEFAULT_SORT else key, label) for key, (label, _) in SORTS.items()],
-        required=False,
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        # 2,000 statements make a heavy <select>: offer the most recent, plus the chosen one.
-        recent = list(Statement.objects.values_list("slug", "title")[:RECENT_STATEMENTS])
-        chosen = self.data.get("statement") if self.is_bound else None
-        if chosen and chosen not in {slug for slug, _ in recent}:
-            recent += list(Statement.objects.filter(slug=chosen).values_list("slug", "title"))
-        self.fields["statement"].choices = [("", "Any statement"), *recent]
-
-    def filter(self, pledges, user, today=None):
-        """Apply the valid filters and the sort to a pledge queryset; `user` is who "me" is."""
-        today = today or timezone.localdate()
-        self.is_valid()  # an invalid field drops out of cleaned_data: that filter is ignored
-        data = self.cleaned_data
-        pledges = pledges.search(data.get("q"))
-        if data.get("status"):
-            pledges = pledges.filter(status=data["status"])
-        if data.get("counterpart"):
-            pledges = pledges.filter(counterparts=data["counterpart"])
-        if data.get("topic"):
-            pledges = pledges.filter(topics=data["topic"])
-        if data.get("statement"):
-            pledges = pledges.filter(statement__slug=data["statement"])
-        if data.get("due_this_month"):
-            pledges = pledges.due_this_month(today)
-        if data.get("overdue"):
-            pledges = pledges.overdue(today)
-        if data.get("quiet"):
-            pledges = pledges.quiet()
-        if data.get("unrated"):
-            pledges = pledges.filter(status=Status.NOT_YET_RATED)
-        if data.get("mine"):
-            pledges = pledges.updated_by(user, start_of_week())
-        if data.get("dead_evidence"):
-            pledges = pledges.with_dead_evidence()
-        order = SORTS[data.get("sort") or DEFAULT_SORT][1]
-        return pledges.order_by(*order, "pk")
 
 
 class LoginForm(AuthenticationForm):

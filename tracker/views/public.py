@@ -6,7 +6,6 @@ page costs one query. tracker.caching keeps rendered pages under the same ETag, 
 page already rendered for this revision costs that one query too.
 """
 
-from django import forms
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch, Q
@@ -17,6 +16,7 @@ from django.urls import reverse
 from tracker import exports
 from tracker.caching import per_revision, public_view
 from tracker.exports import API_FIELDS, CSV_HEADER, HTMLSafeJSONEncoder
+from tracker.filters import PledgeFilter, RowsPaginator
 from tracker.htmx import is_fragment
 from tracker.models import (
     Counterpart,
@@ -35,124 +35,7 @@ PER_PAGE = 25
 API_PER_PAGE = 100
 
 
-# Filters shared by /pledges/ and /api/pledges.json ----------------------------------------
-
-
-class PledgeFilterForm(forms.Form):
-    """The query-string filters. Invalid values are dropped (and named), never a 500."""
-
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
-    counterpart = forms.ChoiceField(required=False)
-    topic = forms.ChoiceField(required=False)
-    speaker = forms.ChoiceField(label="Made by", required=False)
-    year = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    statement = forms.SlugField(required=False, max_length=200, widget=forms.HiddenInput)
-    overdue = forms.BooleanField(required=False, label="Overdue only")
-
-    def __init__(self, data):
-        super().__init__(data)
-        # Four passes over every public pledge, whose answers only a write can change.
-        for name, choices in per_revision("pledge-filter-choices", self.choices).items():
-            self.fields[name].choices = choices
-        self.statement_obj = None
-
-    @staticmethod
-    def choices():
-        public = Pledge.objects.public()
-        with_pledges = Statement.objects.filter(pk__in=public.values("statement"))
-        return {
-            "counterpart": [("", "Any counterpart")]
-            + [
-                (slug, f"{name} ({n})")
-                for slug, name, n in Counterpart.objects.with_pledge_counts(public)
-                .order_by("name")
-                .values_list("slug", "name", "n")
-            ],
-            "topic": [("", "Any topic")]
-            + [
-                (slug, f"{name} ({n})")
-                for slug, name, n in Topic.objects.filter(pledges__in=public)
-                .annotate(n=Count("pledges"))
-                .order_by("name")
-                .values_list("slug", "name", "n")
-            ],
-            "speaker": [("", "Anyone")] + public.maker_choices(),
-            "year": [("", "Any year")]
-            + [(d.year, d.year) for d in with_pledges.dates("date", "year", "DESC")],
-        }
-
-    def clean_statement(self):
-        slug = self.cleaned_data["statement"]
-        if slug:
-            self.statement_obj = Statement.objects.public().filter(slug=slug).first()
-            if self.statement_obj is None:
-                raise forms.ValidationError(f"There is no published statement “{slug}”.")
-        return slug
-
-    @property
-    def filters(self):
-        """The valid filters only: a bad value in one field leaves the others working."""
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None, False)}
-
-    @property
-    def ignored(self):
-        """A plain-words list of the parameters we had to ignore."""
-        self.is_valid()
-        return [
-            f"{self.fields[name].label or name.capitalize()}: {' '.join(errors)}"
-            for name, errors in self.errors.items()
-        ]
-
-    def apply(self, pledges):
-        f = self.filters
-        if "q" in f:
-            pledges = pledges.search(f["q"])
-        if "status" in f:
-            pledges = pledges.filter(status=f["status"])
-        if "counterpart" in f:
-            pledges = pledges.concerning(f["counterpart"]).with_via_grouping(f["counterpart"])
-        if "topic" in f:
-            pledges = pledges.filter(topics__slug=f["topic"])
-        if "speaker" in f:
-            pledges = pledges.made_by(f["speaker"])
-        if "year" in f:
-            pledges = pledges.filter(statement__date__year=f["year"])
-        if "statement" in f:
-            restated = Restatement.objects.filter(
-                statement__in=Statement.objects.public().filter(slug=f["statement"])
-            ).values("pledge")
-            pledges = pledges.filter(Q(statement__slug=f["statement"]) | Q(pk__in=restated))
-        if "overdue" in f:
-            pledges = pledges.overdue()
-        return pledges
-
-
-class RowsPaginator(Paginator):
-    """Sorts and counts narrow rows (ids), then loads only the page's rows in full.
-
-    Sorting 20,000 pledges with their statements' full text (about 1.5 KB a row) spilled
-    to disk; sorting the ids alone stays in memory, and the page's 25 or 100 rows are
-    then one lookup by primary key, with everything the page shows.
-    """
-
-    def __init__(self, rows, per_page):
-        self.rows = rows
-        super().__init__(rows.values_list("pk", flat=True), per_page)
-
-    def _get_page(self, ids, number, paginator):
-        ids = list(ids)
-        loaded = self.rows.order_by().in_bulk(ids)
-        return super()._get_page([loaded[pk] for pk in ids], number, paginator)
-
-
-PLEDGE_LIST_PARAMS = [*PledgeFilterForm.base_fields, "page"]
+PLEDGE_LIST_PARAMS = [*PledgeFilter.base_filters, "page"]
 
 
 def _pledge_rows():
@@ -194,13 +77,12 @@ def home(request):
 
 @public_view(params=PLEDGE_LIST_PARAMS)
 def pledge_list(request):
-    form = PledgeFilterForm(request.GET)
-    pledges = form.apply(_pledge_rows())
-    page = RowsPaginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
+    pledges = PledgeFilter(request.GET, _pledge_rows())
+    page = RowsPaginator(pledges.qs, PER_PAGE).get_page(request.GET.get("page"))
     template = "public/pledge_list.html"
     if is_fragment(request):
         template += "#results"
-    return render(request, template, {"form": form, "page": page, "htmx_pages": True})
+    return render(request, template, {"form": pledges.form, "page": page, "htmx_pages": True})
 
 
 @public_view
@@ -382,11 +264,10 @@ def _json(data, status=200):
 
 @public_view(params=PLEDGE_LIST_PARAMS)
 def pledges_json(request):
-    form = PledgeFilterForm(request.GET)
-    if form.ignored:
-        return _json({"errors": form.errors.get_json_data()}, status=400)
-    pledges = form.apply(_pledge_rows().select_related("responsible_body"))
-    paginator = RowsPaginator(pledges, API_PER_PAGE)
+    pledges = PledgeFilter(request.GET, _pledge_rows().select_related("responsible_body"))
+    if pledges.form.ignored:
+        return _json({"errors": pledges.form.errors.get_json_data()}, status=400)
+    paginator = RowsPaginator(pledges.qs, API_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except (PageNotAnInteger, EmptyPage) as error:

@@ -28,7 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from tracker.caching import per_revision
-from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm, WorklistFilterForm
+from tracker.filters import WorklistFilter
+from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm
 from tracker.htmx import is_fragment
 from tracker.models import (
     Pledge,
@@ -93,7 +94,8 @@ def _safe_next(request, default):
 @permission_required("tracker.view_pledge", raise_exception=True)
 @vary_on_headers("HX-Request")
 def worklist(request):
-    filters = WorklistFilterForm(request.GET)
+    pledges = WorklistFilter(request.GET, _worklist_pledges().defer(*ROW_DEFERRED), request=request)
+    filters = pledges.form
     saved = SavedFilters.objects.filter(user=request.user).first()
     saved = saved or SavedFilters(user=request.user)
     if "reset" in request.GET:  # "Clear filters": back to the default, remembered too
@@ -110,8 +112,7 @@ def worklist(request):
     elif query != saved.query:
         saved.query = query
         saved.save()
-    pledges = filters.filter(_worklist_pledges().defer(*ROW_DEFERRED), request.user)
-    page = Paginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(pledges.qs, PER_PAGE).get_page(request.GET.get("page"))
     template = "staff/worklist.html"
     context = {"filters": filters, "page_obj": page, "return_url": request.get_full_path()}
     if is_fragment(request):
