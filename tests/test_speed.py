@@ -65,3 +65,26 @@ def test_the_csv_is_built_once_per_revision_and_rebuilt_after_a_write(client, re
     rebuilt = body(client.get("/pledges.csv"))
     assert rebuilt != first
     assert "broken" in rebuilt.split(record.aid.slug, 1)[1].split("\n", 1)[0]
+
+
+def test_the_update_changelist_runs_no_pass_over_every_update(curator_client, record):
+    sql = queries(curator_client, "/admin/tracker/statusupdate/")
+    assert not any("DISTINCT" in q and "created_at" in q for q in sql)
+    assert sum("COUNT(" in q for q in sql) <= 1  # the filtered count, not also the full one
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+def test_web_requests_run_with_a_statement_timeout():
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = (
+        "import tracker.wsgi; from django.db import connection; c = connection.cursor(); "
+        "c.execute('SHOW statement_timeout'); print(c.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=settings.BASE_DIR, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "5s", result.stderr[-2000:]

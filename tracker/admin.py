@@ -257,10 +257,18 @@ class StatusUpdateAdmin(admin.ModelAdmin):
     """Read-only: the history is append-only, so a correction is a new update."""
 
     list_display = ["pledge", "status", "as_of", "author", "created_at"]
-    list_filter = ["status", ("as_of", admin.DateFieldListFilter)]
+    # No date_hierarchy: its drill-down runs a DISTINCT date_trunc over every update
+    # (200,000 at scale L: 240 ms on PostgreSQL, 1.2 s on SQLite) on each page view; the
+    # recorded-on filter's fixed ranges cost nothing. No full count either, for the same
+    # reason.
+    list_filter = [
+        "status",
+        ("as_of", admin.DateFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["pledge", "author"]
     search_fields = ["pledge__title", "public_note", "internal_note"]
-    date_hierarchy = "created_at"
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

@@ -116,6 +116,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
+    "DATABASE_STATEMENT_TIMEOUT"
+):
+    # A query running longer is cancelled (the reader gets the 503 page) instead of holding
+    # a worker and a connection. tracker/wsgi.py sets it for web requests; management
+    # commands (migrate, seed_bulk) run without it unless it is set for them too.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={os.environ['DATABASE_STATEMENT_TIMEOUT']}"
+    )
 if os.environ.get("TEST_DATABASE_NAME"):
     # Lets two test runs share one PostgreSQL server without fighting over test_<name>.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
