@@ -4,6 +4,8 @@ import datetime
 import html
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -261,3 +263,14 @@ def test_worklist_rows_can_be_selected_for_bulk(editor_client, five):
     page = text(editor_client.get(WORKLIST))
     assert f'<form id="bulk-select" class="bulk-bar" method="get" action="{BULK}">' in page
     assert f'name="pledge" value="{five[0].pk}" form="bulk-select"' in page
+
+
+def test_bulk_page_query_count_does_not_grow_with_the_selection(editor_client):
+    pledges = [PledgeFactory() for _ in range(12)]
+    counts = []
+    for selected in (pledges[:2], pledges):
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(BULK, {"pledge": [p.pk for p in selected]})
+        assert len(response.context["rows"]) == len(selected)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
