@@ -163,11 +163,25 @@
     }
   });
 
-  /* The live region floats over the page: a click on a message puts it away. */
+  /* The live region floats over the page: a click on a message puts it away, and it goes
+     by itself after a while. What it said is also on the page (the row's "Saved", the
+     form's summary), so nothing is lost with it. */
+  var MESSAGE_MS = 10000;
   document.addEventListener("click", function (event) {
     var message = event.target.closest && event.target.closest("#messages .message");
     if (message) message.remove();
   });
+  var region = document.getElementById("messages");
+  function fadeLater() {
+    clearTimeout(region.fadeTimer);
+    if (region.children.length) {
+      region.fadeTimer = setTimeout(function () { region.replaceChildren(); }, MESSAGE_MS);
+    }
+  }
+  if (region) {
+    new MutationObserver(fadeLater).observe(region, { childList: true });
+    fadeLater();
+  }
 
   document.addEventListener("htmx:sendError", function () {
     announce("Could not reach the server. Nothing was saved; your text is still in the form.", "error");
