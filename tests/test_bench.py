@@ -48,6 +48,7 @@ def test_bench_runs_and_reports_every_run(tmp_path):
         "API page",
         "mix + 10 writes/s",
         "staff update alone",
+        "staff worklist",
         "cached page",
         "cached under flood",
         "CSV export",

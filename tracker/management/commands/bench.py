@@ -280,6 +280,7 @@ class Command(BaseCommand):
                 run(name, kind, lambda paths=paths, name=name: self.uncached(base, paths, name))
             run("mix + 10 writes/s", "page", lambda: self.mix_with_writes(base, urls))
             run("staff update alone", "staff", lambda: (self.staff_round_trip(base), None, {}))
+            run("staff worklist", "staff", lambda: (self.staff_worklist(base), None, {}))
             run("cached page", "cached", lambda: self.cached(base, flood=False))
             run("cached under flood", "flood", lambda: self.cached(base, flood=True))
             run("CSV export", "csv", lambda: self.csv(base))
@@ -583,6 +584,28 @@ class Command(BaseCommand):
             scripts=(script(targets[:half]), script(targets[half:])),
             connections=self.options["staff_connections"],
         )
+
+    def staff_worklist(self, base):
+        """An editor's worklist, whole pages with My day, on random distinct filter views
+        after a write; each new view is also remembered as the editor's saved filters."""
+        cookies = self.editor_cookies(base)
+        rng = self.rng
+        checks = ["overdue", "quiet", "due_this_month", "unrated", "mine"]
+        statuses = list(Status.values)
+        counterparts = list(Counterpart.objects.values_list("slug", flat=True))
+        paths = set()
+        while len(paths) < 300:
+            params = {"page": rng.randint(1, 5), "sort": rng.choice(["", "target", "updated"])}
+            params[rng.choice(checks)] = "on"
+            if rng.random() < 0.5:
+                params["status"] = rng.choice(statuses)
+            if counterparts and rng.random() < 0.5:
+                params["counterpart"] = rng.choice(counterparts)
+            paths.add("/staff/?" + urllib.parse.urlencode({k: v for k, v in params.items() if v}))
+        self.stale()
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        script = f'wrk.headers["Cookie"] = "{cookie}"\n' + self.random_script(sorted(paths))
+        return self.wrk(base + "/staff/", scripts=(script, script), connections=2)
 
     def worker_rss(self, master_pid):
         children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
