@@ -760,26 +760,31 @@ class PledgeQuerySet(models.QuerySet):
         return self.filter(maker__attribution=key)
 
     def maker_choices(self):
-        """(key, label) for every maker of these pledges, for the speaker filter: two
-        queries, whatever the number of pledges."""
-        people = (
-            Speaker.objects.filter(pledges_made__in=self)
-            .order_by("person__name", "office", "doubt")
-            .values_list("attribution", "person__name", "office", "doubt")
+        """(key, label) for every maker of these pledges, for the speaker filter: people
+        first, then issuing bodies, in one query whatever the number of pledges."""
+        rows = (
+            self.order_by()
+            .values_list(
+                "maker__attribution",
+                "maker__person__name",
+                "maker__office",
+                "maker__doubt",
+                "statement__issuing_body__slug",
+                "statement__issuing_body__name",
+            )
             .distinct()
         )
-        bodies = (
-            Body.objects.filter(statements__pledges__in=self.filter(maker__isnull=True))
-            .order_by("name")
-            .values_list("slug", "name")
-            .distinct()
-        )
-        choices = {}
-        for key, name, office, doubt in people:
-            choices.setdefault(key, f"{name}, {office}" + (" (doubtful)" if doubt else ""))
-        for slug, name in bodies:
-            choices[BODY_KEY_PREFIX + slug] = name
-        return list(choices.items())
+        people, bodies = {}, {}
+        for key, name, office, doubt, body_slug, body_name in rows:
+            if key:
+                people[key] = (name, office, doubt)
+            elif body_slug:
+                bodies[BODY_KEY_PREFIX + body_slug] = body_name
+        choices = [
+            (key, f"{name}, {office}" + (" (doubtful)" if doubt else ""))
+            for key, (name, office, doubt) in sorted(people.items(), key=lambda kv: kv[1])
+        ]
+        return choices + sorted(bodies.items(), key=lambda kv: kv[1])
 
     def concerning(self, slug):
         """Pledges naming the counterpart, or a grouping it belongs to (the IP4 pledges
