@@ -9,7 +9,6 @@ from django.core.validators import MaxLengthValidator, URLValidator
 from django.utils import timezone
 
 from tracker.models import (
-    NOTE_LIMIT,
     Pledge,
     Status,
 )
@@ -97,41 +96,40 @@ class UpdateFieldsForm(forms.Form):
         help_text="Staff only, never published.",
     )
 
-    too_long = (
-        f"Too long to save: at most {NOTE_LIMIT:,} characters, and this has "
-        "%(show_value)s. Shorten it; nothing was saved and your text is kept."
-    )
-
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        self.fields["as_of"].widget.attrs["max"] = today.isoformat()
-        for name in ("public_note", "internal_note"):
-            field = self.fields[name]
-            # The server says what is too long; the browser's maxlength would cut a paste.
-            field.validators.append(MaxLengthValidator(NOTE_LIMIT, self.too_long))
-
-    def clean_as_of(self):
-        as_of = self.cleaned_data["as_of"]
-        if as_of > timezone.localdate():
-            raise forms.ValidationError("The as-of date cannot be in the future.")
-        return as_of
+        # No maxlength on the notes: the browser would cut a paste; Pledge.update_errors()
+        # says what is too long.
+        self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def written(self):
         """What the editor wrote, as Pledge.record_update() arguments."""
         return {name: self.cleaned_data[name] for name in UpdateFieldsForm.base_fields}
 
-    def check_public_note(self, pledges):
-        """A status change needs a public note saying why."""
-        status = self.cleaned_data.get("status")
-        changed = [p for p in pledges if status and status != p.status]
-        if changed and not self.cleaned_data.get("public_note", "").strip():
-            if len(pledges) == 1:
-                was = f"The status changes from “{changed[0].get_status_display()}”"
-            else:
-                was = f"The status changes for {len(changed)} of these pledges"
-            self.add_error("public_note", f"{was}: explain why in a public note.")
+    def check_rules(self, pledges):
+        """Pledge.update_errors() for each pledge: the model's rules, in the model's words."""
+        data = self.cleaned_data
+        written = {
+            "status": data.get("status"),
+            "as_of": data.get("as_of"),
+            "public_note": data.get("public_note", ""),
+            "internal_note": data.get("internal_note", ""),
+        }
+        errors = {}
+        for pledge in pledges:
+            for field, message in pledge.update_errors(**written).items():
+                errors.setdefault(field, message)
+        changed = [
+            p for p in pledges if p.needs_public_note(written["status"], written["public_note"])
+        ]
+        if len(pledges) > 1 and changed:
+            errors["public_note"] = (
+                f"The status changes for {len(changed)} of these pledges: "
+                "explain why in a public note."
+            )
+        for field, message in errors.items():
+            self.add_error(field, message)
 
 
 class StatusUpdateForm(UpdateFieldsForm):
@@ -149,7 +147,7 @@ class StatusUpdateForm(UpdateFieldsForm):
 
     def clean(self):
         data = super().clean()
-        self.check_public_note([self.pledge])
+        self.check_rules([self.pledge])
         return data
 
 
@@ -188,5 +186,5 @@ class BulkUpdateForm(UpdateFieldsForm):
                 self.add_error("pledge", f"The form lost track of “{pledge}”: reopen it.")
             else:
                 self.versions[pledge] = int(version)
-        self.check_public_note(pledges)
+        self.check_rules(pledges)
         return data

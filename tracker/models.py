@@ -1159,6 +1159,32 @@ class Pledge(SluggedModel):
     def status_enum(self):
         return Status(self.status)
 
+    def update_errors(self, *, status, as_of, public_note, internal_note=""):
+        """What an update to this pledge would break, by field, in the words editors see.
+
+        The rules, said once: record_update() refuses what breaks them, and the staff forms
+        show the same messages on the fields.
+        """
+        errors = {}
+        for name, note in (("public_note", public_note), ("internal_note", internal_note)):
+            if len(note) > NOTE_LIMIT:
+                errors[name] = (
+                    f"Too long to save: at most {NOTE_LIMIT:,} characters, and this has "
+                    f"{len(note)}. Shorten it; nothing was saved and your text is kept."
+                )
+        if as_of and as_of > timezone.localdate():
+            errors["as_of"] = "The as-of date cannot be in the future."
+        if self.needs_public_note(status, public_note):
+            errors["public_note"] = (
+                f"The status changes from “{self.get_status_display()}”: "
+                "explain why in a public note."
+            )
+        return errors
+
+    def needs_public_note(self, status, public_note):
+        """A change of status needs a public note saying why."""
+        return bool(status) and status != self.status and not public_note.strip()
+
     def record_update(
         self,
         *,
@@ -1182,13 +1208,10 @@ class Pledge(SluggedModel):
         made, so no update is ever silently overwritten.
         """
         status = Status(status)
-        for name, note in (("public_note", public_note), ("internal_note", internal_note)):
-            if len(note) > NOTE_LIMIT:
-                raise ValidationError({name: f"At most {NOTE_LIMIT:,} characters."})
-        if as_of > timezone.localdate():
-            raise ValidationError({"as_of": "The as-of date cannot be in the future."})
-        if status != self.status and not public_note.strip():
-            raise ValidationError({"public_note": "Explain the change of status in a public note."})
+        if errors := self.update_errors(
+            status=status, as_of=as_of, public_note=public_note, internal_note=internal_note
+        ):
+            raise ValidationError(errors)
         url_validator = URLValidator(schemes=["http", "https"])
         for url, title in evidence:
             url_validator(url)
