@@ -274,3 +274,24 @@ def test_bulk_page_query_count_does_not_grow_with_the_selection(editor_client):
         assert len(response.context["rows"]) == len(selected)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# Staff errors in the staff layout ----------------------------------------------------------
+
+
+def test_staff_403_and_404_keep_the_staff_navigation(reader_client, five):
+    for url, status in [
+        (reverse("staff:record_update", args=[five[0].pk]), 403),
+        (reverse("staff:pledge_detail", args=[999_999]), 404),
+    ]:
+        response = reader_client.get(url)
+        assert response.status_code == status
+        page = text(response)
+        assert "Log out reader" in page and "Back to the worklist" in page
+        assert "staff.css" in page
+
+
+def test_public_404_keeps_the_public_layout(reader_client):
+    response = reader_client.get("/pledges/no-such-pledge/")
+    assert response.status_code == 404
+    assert "Back to the worklist" not in text(response)
