@@ -5,6 +5,7 @@ import socket
 
 import pytest
 
+from tests.test_ingest_clean import _pdf_with_text
 from tracker import fetch
 from tracker.fetch import FetchFailed, Page, Refused
 
@@ -23,6 +24,16 @@ def test_it_extracts_the_title_and_the_text_without_scripts_or_styles(web):
     assert title == "Joint statement on the bridge"
     assert "The two ministers opened the bridge on 1 October." in text
     assert "tracking" not in text and "color: red" not in text
+
+
+def test_it_extracts_the_text_of_a_pdf():
+    body = _pdf_with_text("The consulate opened on 1 March.")
+    _, text = fetch.extract(Page("u", "u", 200, "application/pdf", body))
+    assert "The consulate opened on 1 March." in text
+
+
+def test_an_unreadable_pdf_gives_no_text_rather_than_an_error():
+    assert fetch.extract(Page("u", "u", 200, "application/pdf", b"%PDF-1.4 junk")) == ("", "")
 
 
 def test_extracted_text_is_capped():

@@ -26,6 +26,8 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from django.conf import settings
 
+from tracker.ingest import clean
+
 ALLOWED_SCHEMES = {"http": 80, "https": 443}
 ALLOWED_PORTS = {80, 443}
 MAX_REDIRECTS = 5
@@ -253,7 +255,8 @@ class _TextExtractor(HTMLParser):
 
 
 def extract(page, max_chars=None):
-    """(title, text) of a page: HTML without its markup and scripts, plain text as it is."""
+    """(title, text) of a page: HTML without its markup and scripts, plain text as it is,
+    a PDF's text layer; nothing for other types."""
     max_chars = max_chars or settings.TRACKER_FETCH_MAX_TEXT
     mime, _, params = page.content_type.partition(";")
     mime = mime.strip().lower()
@@ -273,6 +276,12 @@ def extract(page, max_chars=None):
         title, text = " ".join("".join(parser.title).split()), "".join(parser.parts)
     elif mime.startswith("text/"):
         title, text = "", decoded
+    elif mime == "application/pdf":
+        try:  # the ingest screen's reader: pypdf, refusing encrypted and image-only files
+            cleaned = clean.from_pdf(page.body)
+        except clean.SourceError:
+            return "", ""
+        title, text = cleaned.title, cleaned.text
     else:
         return "", ""
     lines = (" ".join(line.split()) for line in text.splitlines())
