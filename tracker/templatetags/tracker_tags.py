@@ -138,6 +138,8 @@ def quote_in_context(statement, quote):
 
 @register.simple_tag
 def status_badge(status, small=False, large=False):
+    if not status:  # a history row without a previous status
+        return ""
     status = Status(status)
     size = " badge--small" if small else " badge--large" if large else ""
     return format_html(
@@ -146,8 +148,8 @@ def status_badge(status, small=False, large=False):
 
 
 @register.simple_tag
-def overdue_badge(small=False):
-    size = " badge--small" if small else ""
+def overdue_badge(small=False, large=False):
+    size = " badge--small" if small else " badge--large" if large else ""
     return format_html('<span class="badge badge--overdue{}">Overdue</span>', size)
 
 

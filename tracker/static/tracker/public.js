@@ -2,17 +2,6 @@
 (function () {
   "use strict";
 
-  // Keep shared URLs short: drop empty filters from the query string htmx builds and pushes.
-  document.body.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.verb !== "get") return;
-    var params = event.detail.parameters;
-    Object.keys(params).forEach(function (name) {
-      if (params[name] === "" || (Array.isArray(params[name]) && params[name].join("") === "")) {
-        delete params[name];
-      }
-    });
-  });
-
   // Announce the new result count to screen readers after the list is swapped in.
   document.body.addEventListener("htmx:afterSettle", function (event) {
     var results = document.getElementById("results");

@@ -36,20 +36,6 @@
     }
   });
 
-  /* Keep filter URLs short and readable: leave out the filters that are not set. */
-  document.addEventListener("htmx:configRequest", function (event) {
-    var form = event.detail.elt;
-    if (!form.matches || !form.matches("form.worklist-filters")) return;
-    var data = event.detail.formData;
-    var empty = [];
-    data.forEach(function (value, key) {
-      if (value === "") empty.push(key);
-    });
-    empty.forEach(function (key) {
-      data.delete(key);
-    });
-  });
-
   /* The worklist filters: one intent, one request. Typing waits for a pause, a choice in a
      list or a box applies at once, Enter or Apply applies now, and the same filters are never
      asked for twice. The search box losing focus sends nothing, so the click that took the
