@@ -26,6 +26,7 @@ urlpatterns = [
     path("pledges/", public.pledge_list, name="pledge_list"),
     path("pledges.csv", public.pledges_csv, name="pledges_csv"),
     path("pledges/<slug:slug>/", public.pledge_detail, name="pledge_detail"),
+    path("pledges/<slug:slug>/badge.svg", public.pledge_badge, name="pledge_badge"),
     path("pledges/<slug:slug>/feed/", public_view(feeds.PledgeFeed()), name="pledge_feed"),
     path("pledges/<slug:slug>/follow/", follow.follow_pledge, name="follow_pledge"),
     path("statements/", public.statement_list, name="statement_list"),

@@ -12,6 +12,9 @@ from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.csp import CSP
+from django.utils.html import format_html
+from django.views.decorators.csp import csp_override
 
 from tracker import exports
 from tracker.caching import per_revision, public_view
@@ -30,6 +33,7 @@ from tracker.models import (
     Topic,
     absolute_url,
 )
+from tracker.verdicts import BADGE_COLOURS, claim_review, crosswalk_rows
 
 PER_PAGE = 25
 API_PER_PAGE = 100
@@ -113,11 +117,56 @@ def pledge_detail(request, slug):
         ),
         slug=slug,
     )
-    return render(
-        request,
-        "public/pledge_detail.html",
-        {"pledge": pledge, "page_url": absolute_url(pledge.get_absolute_url())},
-    )
+    context = {
+        "pledge": pledge,
+        "page_url": absolute_url(pledge.get_absolute_url()),
+        "claim_review": claim_review(pledge, list(pledge.updates.all())),
+        "embed_snippet": format_html(
+            '<a href="{}"><img src="{}" alt="{}: {} (Korea Pledge Tracker)" height="20"></a>',
+            absolute_url(pledge.get_absolute_url()),
+            absolute_url(reverse("pledge_badge", args=[pledge.slug])),
+            pledge.title,
+            pledge.get_status_display(),
+        ),
+    }
+    return render(request, "public/pledge_detail.html", context)
+
+
+# An image that other sites embed: nothing in it may load or run, wherever it is opened.
+BADGE_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
+BADGE_LABEL = "pledge"
+
+
+def _text_width(text):
+    # Verdana at 11px averages about 7px a character; the badge pads 6px each side.
+    return 7 * len(text) + 12
+
+
+@csp_override(BADGE_CSP)
+@public_view
+def pledge_badge(request, slug):
+    """A small SVG of the pledge's status for other sites to embed with <img>.
+
+    Cached and revalidated by revision like every public page; served cross-origin as an
+    image (Cross-Origin-Resource-Policy), never sniffed, under a CSP that allows nothing."""
+    pledge = get_object_or_404(Pledge.objects.public().with_overdue(), slug=slug)
+    status = pledge.status_enum
+    text = f"{status.label}, overdue" if pledge.is_overdue else status.label
+    left, right = _text_width(BADGE_LABEL), _text_width(text)
+    context = {
+        "title": f"Status of the pledge “{pledge.title}” on the Korea Pledge Tracker: {text}",
+        "label": BADGE_LABEL,
+        "text": text,
+        "colour": BADGE_COLOURS[status],
+        "left": left,
+        "right": right,
+        "width": left + right,
+        "left_middle": left / 2,
+        "right_middle": left + right / 2,
+    }
+    response = render(request, "public/badge.svg", context, content_type="image/svg+xml")
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 @public_view(params=["page"])
@@ -246,6 +295,7 @@ def about(request):
     ]
     context = {
         "statuses": statuses,
+        "crosswalk": crosswalk_rows(),
         "fields": API_FIELDS,
         "csv_columns": CSV_HEADER,
         "contact_email": settings.TRACKER_CONTACT_EMAIL,

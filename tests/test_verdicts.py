@@ -1,0 +1,234 @@
+"""Verdicts others can read: ClaimReview on each pledge page, the crosswalk on /about/ and the
+embeddable status badge."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html import unescape
+from html.parser import HTMLParser
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.factories import PledgeFactory
+from tests.public_record import LEAK_MARKERS, body, build_record
+from tracker.models import Pledge, Status
+from tracker.verdicts import BADGE_COLOURS, CROSSWALK
+
+pytestmark = pytest.mark.django_db
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def record(db):
+    return build_record()
+
+
+class ScriptBlocks(HTMLParser):
+    """The text of every <script> element with the given type, as a browser splits them."""
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind, self.blocks, self._inside = kind, [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script" and dict(attrs).get("type") == self.kind:
+            self._inside = True
+            self.blocks.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._inside = False
+
+    def handle_data(self, data):
+        if self._inside:
+            self.blocks[-1] += data
+
+
+def claim_reviews(client, url):
+    parser = ScriptBlocks("application/ld+json")
+    parser.feed(body(client.get(url)))
+    return [json.loads(block) for block in parser.blocks]
+
+
+def test_pledge_page_carries_a_claim_review_of_the_pledge(client, record):
+    aid = record.aid
+    [review] = claim_reviews(client, aid.get_absolute_url())
+    assert review["@context"] == "https://schema.org"
+    assert review["@type"] == "ClaimReview"
+    assert review["url"] == f"http://testserver/pledges/{aid.slug}/"
+    assert review["claimReviewed"] == aid.quote
+    claim = review["itemReviewed"]
+    assert claim["@type"] == "Claim"
+    assert claim["text"] == aid.quote
+    assert claim["author"] == {
+        "@type": "Person",
+        "name": "Cho Hyun",
+        "jobTitle": "Minister of Foreign Affairs",
+    }
+    assert claim["datePublished"] == "2025-09-01"
+    assert claim["appearance"]["url"] == "http://testserver/statements/korea-asean-forum/"
+    assert claim["appearance"]["name"] == "Keynote at the Korea–ASEAN forum"
+    rating = review["reviewRating"]
+    assert aid.status == Status.ACHIEVED
+    assert rating["alternateName"] == "Promise Kept"
+    assert (rating["ratingValue"], rating["worstRating"], rating["bestRating"]) == (1, -1, 1)
+    # The history, oldest first, with the latest public note: never the internal one.
+    explanation = rating["ratingExplanation"]
+    assert explanation.index("In progress as of") < explanation.index("Achieved as of")
+    assert "Aid to ASEAN doubled" in explanation
+    assert "SECRET" not in json.dumps(review)
+
+
+def test_claim_review_credits_the_issuing_body_and_keeps_an_unknown_date_out(client, record):
+    [review] = claim_reviews(client, record.trees.get_absolute_url())
+    assert review["itemReviewed"]["author"] == {
+        "@type": "Organization",
+        "name": "Ministry of Foreign Affairs",
+    }
+    [review] = claim_reviews(client, record.dialogue.get_absolute_url())
+    assert "datePublished" not in review["itemReviewed"]  # the source gives no date
+    assert review["reviewRating"]["alternateName"] == "Promise Broken"
+    assert review["reviewRating"]["ratingValue"] == -1
+
+
+def test_an_unrated_pledge_has_a_rating_name_but_no_value(client, record):
+    [review] = claim_reviews(client, record.centre.get_absolute_url())
+    rating = review["reviewRating"]
+    assert rating["alternateName"] == "Not Yet Rated"
+    assert "ratingValue" not in rating
+    assert rating["ratingExplanation"].startswith("Not yet assessed")
+
+
+def test_a_quote_cannot_break_out_of_the_json_ld_block(client):
+    pledge = PledgeFactory(
+        statement__text="We will </script><script>alert(1)</script> <!-- keep it.",
+        quote="We will </script><script>alert(1)</script> <!-- keep it.",
+        title="</script> title & more",
+    )
+    page = body(client.get(pledge.get_absolute_url()))
+    block = page[page.index('<script type="application/ld+json">') :]
+    block = block[: block.index("</script>")]
+    assert "<script>alert" not in block and "<!--" not in block
+    [review] = claim_reviews(client, pledge.get_absolute_url())
+    assert review["claimReviewed"] == pledge.quote
+    assert review["name"] == pledge.title
+
+
+def test_the_csp_lets_the_data_block_stand_without_allowing_inline_script(client, record):
+    """A JSON-LD block is data: the policy need not (and does not) allow inline script."""
+    response = client.get(record.aid.get_absolute_url())
+    policy = response["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]*)", policy).group(1)
+    assert "'unsafe-inline'" not in script_src and "nonce-" not in script_src
+    assert '<script type="application/ld+json">' in body(response)
+
+
+def test_about_publishes_the_crosswalk_for_every_status(client):
+    page = body(client.get("/about/"))
+    table = page[page.index('<table class="crosswalk">') : page.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    assert len(rows) == len(Status)
+    for status, row in zip(Status, rows, strict=True):
+        assert f"badge--{status.value}" in row
+        assert CROSSWALK[status].politifact in row
+        assert (CROSSWALK[status].irm or "No equivalent") in row
+    achieved = rows[list(Status).index(Status.ACHIEVED)]
+    assert "Promise Kept" in achieved and "Complete" in achieved and "+1" in achieved
+
+
+# The badge ------------------------------------------------------------------------------------
+
+
+def badge(client, pledge):
+    response = client.get(f"/pledges/{pledge.slug}/badge.svg")
+    assert response.status_code == 200
+    return response, ET.fromstring(response.content)  # noqa: S314 - our own response
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_badge_is_well_formed_svg_in_the_status_colour_with_a_title(client, status):
+    pledge = PledgeFactory(title="Aid & <trade>")
+    if status != Status.NOT_YET_RATED:
+        pledge.record_update(
+            status=status, as_of=pledge.statement.date, public_note="x", author=None
+        )
+    response, svg = badge(client, pledge)
+    assert response["Content-Type"] == "image/svg+xml"
+    assert svg.tag == f"{SVG}svg"
+    assert svg.get("role") == "img"
+    title = svg.find(f"{SVG}title")
+    assert title.text == (
+        f"Status of the pledge “Aid & <trade>” on the Korea Pledge Tracker: {status.label}"
+    )
+    assert svg.get("aria-labelledby") == title.get("id")
+    fills = [rect.get("fill") for rect in svg.iter(f"{SVG}rect")]
+    assert fills[-1] == BADGE_COLOURS[status]
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert texts == ["pledge", status.label]
+
+
+def test_badge_colours_differ_per_status():
+    assert len(set(BADGE_COLOURS.values())) == len(Status)
+
+
+def test_badge_is_safe_to_embed_cross_site(client, record):
+    response, svg = badge(client, record.aid)
+    assert response["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert not [el for el in svg.iter() if el.tag in (f"{SVG}script", f"{SVG}foreignObject")]
+    assert not [k for el in svg.iter() for k in el.attrib if k.lower().startswith("on")]
+
+
+def test_badge_says_overdue(client, record):
+    _, svg = badge(client, record.trees)  # in progress, due by the end of 2020
+    assert [t.text for t in svg.iter(f"{SVG}text")][-1] == "In progress, overdue"
+
+
+def test_badge_is_cached_by_revision(client, record):
+    first = client.get(f"/pledges/{record.aid.slug}/badge.svg")
+    again = client.get(f"/pledges/{record.aid.slug}/badge.svg", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    record.aid.record_update(
+        status=Status.BROKEN, as_of=timezone.localdate(), public_note="Cut.", author=None
+    )
+    changed = client.get(f"/pledges/{record.aid.slug}/badge.svg", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert b"Broken or abandoned" in changed.content
+
+
+@pytest.mark.parametrize("slug", ["draft-pledge", "pledge-of-hidden-statement"])
+def test_badge_of_an_unpublished_pledge_is_missing(client, record, slug):
+    hidden = client.get(f"/pledges/{slug}/badge.svg")
+    missing = client.get("/pledges/nosuch-pledge/badge.svg")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    for marker in LEAK_MARKERS:
+        assert marker not in hidden.content.decode()
+
+
+def test_pledge_page_offers_a_copyable_embed_snippet(client, record):
+    page = body(client.get(record.centre.get_absolute_url()))
+    snippet = re.search(
+        r'<textarea id="embed-snippet"[^>]*readonly[^>]*>(.*?)</textarea>', page, re.S
+    )
+    text = unescape(snippet.group(1))  # what the reader sees and copies
+    assert text == (
+        '<a href="http://testserver/pledges/korea-asean-centre/">'
+        '<img src="http://testserver/pledges/korea-asean-centre/badge.svg" '
+        'alt="Open a “Korea–ASEAN centre” in Seoul, 경제 협력: Not yet rated '
+        '(Korea Pledge Tracker)" height="20"></a>'
+    )
+
+
+def test_badge_and_claim_review_queries_do_not_grow(client, django_assert_max_num_queries):
+    build_record()
+    url = "/pledges/double-aid-to-asean/badge.svg"
+    with django_assert_max_num_queries(2):  # the revision, the pledge
+        client.get(url)
+    call_command("seed_bulk", scale="S", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Pledge.objects.public().count() > 150
+    with django_assert_max_num_queries(2):
+        assert client.get(url).status_code == 200

@@ -1,0 +1,148 @@
+"""Our verdicts in others' words: the crosswalk to published rating scales, the schema.org
+ClaimReview each pledge page embeds, and the colours of the embeddable status badge.
+
+One table (CROSSWALK) says how each of our statuses reads on the PolitiFact promise meter,
+the OGP Independent Reporting Mechanism's completion scale and the G7 Research Group's
+compliance score; /about/ publishes it and the ClaimReview rates by it.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from tracker.models import DatePrecision, Status, absolute_url
+
+SITE_NAME = "Korea Pledge Tracker"
+
+
+@dataclass(frozen=True)
+class Crosswalk:
+    politifact: str
+    irm: str | None  # None: the IRM completion scale has no equivalent
+    note: str = ""
+
+
+CROSSWALK = {
+    Status.NOT_YET_RATED: Crosswalk(
+        "Not Yet Rated", None, "Not assessed yet: the IRM rates only assessed commitments."
+    ),
+    Status.NOT_STARTED: Crosswalk(
+        "Not Yet Rated",
+        "Not started",
+        "PolitiFact keeps a promise at Not Yet Rated until it sees progress or a setback.",
+    ),
+    Status.IN_PROGRESS: Crosswalk(
+        "In the Works",
+        "Limited",
+        "Under way but not yet substantial: the IRM's Substantial would be our partly achieved.",
+    ),
+    Status.STALLED: Crosswalk("Stalled", "Limited", "Some action before it stopped."),
+    Status.PARTIALLY_ACHIEVED: Crosswalk("Compromise", "Substantial"),
+    Status.ACHIEVED: Crosswalk("Promise Kept", "Complete"),
+    Status.BROKEN: Crosswalk(
+        "Promise Broken",
+        None,
+        "The IRM scale measures completion only; it has no rating for an abandoned commitment.",
+    ),
+}
+
+# The badge's fill per status: the site's own status colours (site.css --st-*), each with
+# white text at a contrast ratio of at least 4.5:1.
+BADGE_COLOURS = {
+    Status.NOT_YET_RATED: "#5f6b77",
+    Status.NOT_STARTED: "#7a4b00",
+    Status.IN_PROGRESS: "#0b5cad",
+    Status.STALLED: "#8a5a00",
+    Status.PARTIALLY_ACHIEVED: "#5b3f99",
+    Status.ACHIEVED: "#1d6b35",
+    Status.BROKEN: "#a11d1d",
+}
+
+
+def crosswalk_rows():
+    return [
+        {"status": status, "score": status.score, **CROSSWALK[status].__dict__} for status in Status
+    ]
+
+
+def schema_date(date, precision):
+    """An ISO 8601 date only as precise as the source: '2025', '2025-09' or '2025-09-01'."""
+    if date is None or precision == DatePrecision.UNKNOWN:
+        return None
+    if precision == DatePrecision.YEAR:
+        return f"{date.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{date:%Y-%m}"
+    return date.isoformat()
+
+
+def _maker(pledge):
+    maker = pledge.made_by
+    if maker is None:
+        return None
+    if maker.is_body:
+        return {"@type": "Organization", "name": maker.name}
+    return {"@type": "Person", "name": maker.name, "jobTitle": maker.office}
+
+
+def rating_explanation(pledge, updates):
+    """The public history in a sentence or two, oldest first: what changed and when."""
+    if not updates:
+        return "Not yet assessed: no status update has been published for this pledge."
+    steps = "; ".join(
+        f"{u.get_status_display()} as of {u.as_of.day} {u.as_of:%B %Y}" for u in reversed(updates)
+    )
+    latest = updates[0]
+    text = f"{pledge.status_enum.label}. History: {steps}."
+    if latest.public_note:
+        text += f" Latest: {latest.public_note}"
+    return text
+
+
+def claim_review(pledge, updates):
+    """The schema.org ClaimReview for a public pledge, as a dict for json_script.
+
+    `updates` are the pledge's public updates, newest first (the page's timeline)."""
+    statement = pledge.statement
+    status = pledge.status_enum
+    page = absolute_url(pledge.get_absolute_url())
+    rating = {
+        "@type": "Rating",
+        "alternateName": CROSSWALK[status].politifact,
+        "name": status.label,
+        "ratingExplanation": rating_explanation(pledge, updates),
+    }
+    if status.score is not None:
+        # The G7 Research Group's compliance scale: -1 no compliance, 0 partial, +1 full.
+        rating |= {"ratingValue": status.score, "worstRating": -1, "bestRating": 1}
+    appearance = {
+        "@type": "CreativeWork",
+        "url": absolute_url(statement.get_absolute_url()),
+        "name": statement.title,
+    }
+    claim = {
+        "@type": "Claim",
+        "text": pledge.quote,
+        "appearance": appearance,
+        "firstAppearance": appearance,
+    }
+    if maker := _maker(pledge):
+        claim["author"] = maker
+    if date := schema_date(statement.date, statement.date_precision):
+        claim["datePublished"] = date
+        appearance["datePublished"] = date
+    if statement.source_url:
+        appearance["isBasedOn"] = statement.source_url
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": page,
+        "name": pledge.title,
+        "claimReviewed": pledge.quote,
+        "author": {"@type": "Organization", "name": SITE_NAME, "url": settings.TRACKER_ORIGIN},
+        "itemReviewed": claim,
+        "reviewRating": rating,
+    }
+    if updates:
+        review["datePublished"] = max(u.created_at for u in updates).date().isoformat()
+    return review
