@@ -3,6 +3,7 @@
 import calendar
 import datetime
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -338,18 +339,29 @@ class NamedModel(SluggedModel):
 class CounterpartQuerySet(models.QuerySet):
     def with_pledge_counts(self, pledges):
         """Those concerned by any of `pledges`, directly or through a grouping they belong
-        to, each with `n`: how many of them concern it (a pledge counts once)."""
-        concerning = Q(counterparts=OuterRef(OuterRef("pk"))) | Q(
-            counterparts__members=OuterRef(OuterRef("pk"))
+        to, each with `n`: how many of them concern it (a pledge counts once).
+
+        Counted from the (pledge, counterpart) pairs and the memberships, read once each:
+        a correlated subquery per counterpart took 12 s on SQLite at scale L.
+        """
+        named = defaultdict(set)
+        pairs = Pledge.counterparts.through.objects.filter(pledge__in=pledges)
+        for counterpart_id, pledge_id in pairs.values_list("counterpart_id", "pledge_id"):
+            named[counterpart_id].add(pledge_id)
+        concerned = defaultdict(set, {pk: set(ids) for pk, ids in named.items()})
+        memberships = Counterpart.members.through.objects.values_list(
+            "from_counterpart_id", "to_counterpart_id"
         )
-        matching = pledges.model.objects.filter(concerning).values("pk")
-        count = (
-            pledges.filter(pk__in=matching)
-            .order_by()
-            .annotate(n=models.Func(F("pk"), function="COUNT"))
-            .values("n")
+        for grouping_id, member_id in memberships:
+            concerned[member_id] |= named.get(grouping_id, set())
+        counts = {pk: len(ids) for pk, ids in concerned.items() if ids}
+        return self.filter(pk__in=counts).annotate(
+            n=Case(
+                *(When(pk=pk, then=Value(n)) for pk, n in counts.items()),
+                default=Value(0),
+                output_field=models.IntegerField(),
+            )
         )
-        return self.annotate(n=Subquery(count, output_field=models.IntegerField())).filter(n__gt=0)
 
 
 class Counterpart(NamedModel):
@@ -1051,7 +1063,15 @@ class Pledge(SluggedModel):
                 name="pledge_target_basis_valid",
             ),
         ]
-        indexes = [models.Index(fields=["status", "target_deadline"])]
+        indexes = [
+            models.Index(fields=["status", "target_deadline"]),
+            # Covers the public lists' join and count: an index-only scan, not the table.
+            models.Index(
+                fields=["statement", "id"],
+                condition=Q(is_published=True),
+                name="pledge_public_by_statement",
+            ),
+        ]
 
     def __str__(self):
         return self.title
