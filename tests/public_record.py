@@ -267,7 +267,17 @@ def public_urls(record):
 
 
 def data_urls(record):
-    return ["/feed/", "/counterparts/japan/feed/", "/pledges.csv", "/api/pledges.json"]
+    return [
+        "/feed/",
+        "/feed/json/",
+        "/counterparts/japan/feed/",
+        "/counterparts/japan/feed/json/",
+        "/topics/climate/feed/",
+        "/topics/climate/feed/json/",
+        f"/pledges/{record.aid.slug}/feed/json/",
+        "/pledges.csv",
+        "/api/pledges.json",
+    ]
 
 
 def body(response):

@@ -45,6 +45,11 @@ def test_no_feed_csv_or_json_shows_anything_unpublished_or_internal(client, reco
         "/statements/hidden-statement/",
         "/counterparts/hidden-counterpart/",  # known only through hidden pledges
         "/counterparts/hidden-counterpart/feed/",
+        "/counterparts/hidden-counterpart/feed/json/",
+        "/topics/hidden-topic/feed/",
+        "/topics/hidden-topic/feed/json/",
+        "/pledges/draft-pledge/feed/json/",
+        "/pledges/pledge-of-hidden-statement/feed/json/",
         "/topics/hidden-topic/",
     ],
 )

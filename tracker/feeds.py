@@ -1,22 +1,65 @@
-"""Atom feeds of status updates: every public pledge, one counterpart's, or one pledge's.
+"""Feeds of status updates: every public pledge, one counterpart's, one topic's or one
+pledge's, each as Atom and as JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
 
-The URLconf wraps them in tracker.caching.public_view, like every public page."""
+A JSON feed is its Atom feed's class with another feed_type and url_name: the same items,
+so the two can never disagree on what is public. The URLconf wraps them in
+tracker.caching.public_view, like every public page."""
+
+import json
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, SyndicationFeed, rfc3339_date
 from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
-from tracker.models import Counterpart, Pledge, StatusUpdate, absolute_url
+from tracker.exports import HTMLSafeJSONEncoder
+from tracker.models import Counterpart, Pledge, StatusUpdate, Topic, absolute_url
 
 ITEMS = 50
 
 
+class JSONFeed(SyndicationFeed):
+    """JSON Feed 1.1, from what Django's Feed gives any feed generator."""
+
+    content_type = "application/feed+json; charset=utf-8"
+
+    def write(self, outfile, encoding):
+        feed = self.feed
+        document = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": feed["title"],
+            "home_page_url": feed["link"],
+            "feed_url": feed["feed_url"],
+            "description": feed["subtitle"] or feed["description"],
+            "language": feed["language"],
+            "authors": [{"name": feed["author_name"]}] if feed["author_name"] else [],
+            "items": [self.item(item) for item in self.items],
+        }
+        # Escaped as json_script escapes: safe even if a browser sniffs it as HTML.
+        outfile.write(json.dumps(document, cls=HTMLSafeJSONEncoder, ensure_ascii=False))
+
+    def item(self, item):
+        entry = {
+            "id": item["unique_id"] or item["link"],
+            "url": item["link"],
+            "title": item["title"],
+            "content_html": item["description"],
+            "date_published": rfc3339_date(item["pubdate"]),
+        }
+        if item["updateddate"]:
+            entry["date_modified"] = rfc3339_date(item["updateddate"])
+        if item["author_name"]:
+            entry["authors"] = [{"name": item["author_name"]}]
+        return entry
+
+
 class StatusChangeFeed(Feed):
     feed_type = Atom1Feed
+    url_name = "feed"
+    language = "en"
     title = "Korea Pledge Tracker: status updates"
     subtitle = "Every public update to a pledge's status, with the evidence behind it."
     author_name = "Korea Pledge Tracker"
@@ -25,8 +68,8 @@ class StatusChangeFeed(Feed):
     def link(self):
         return absolute_url(reverse("home"))
 
-    def feed_url(self):
-        return absolute_url(reverse("feed"))
+    def feed_url(self, obj):
+        return absolute_url(reverse(self.url_name, args=[obj.slug] if obj else []))
 
     def updates(self):
         return (
@@ -74,6 +117,8 @@ class StatusChangeFeed(Feed):
 
 
 class CounterpartFeed(StatusChangeFeed):
+    url_name = "counterpart_feed"
+
     def get_object(self, request, slug):
         counterpart = get_object_or_404(Counterpart, slug=slug)
         if not Pledge.objects.public().concerning(slug).exists():
@@ -86,15 +131,33 @@ class CounterpartFeed(StatusChangeFeed):
     def link(self, counterpart):
         return absolute_url(counterpart.get_absolute_url())
 
-    def feed_url(self, counterpart):
-        return absolute_url(reverse("counterpart_feed", args=[counterpart.slug]))
-
     def items(self, counterpart):
         # With the pledges of the groupings it belongs to, as its page lists them.
         return self.updates().filter(pledge__in=Pledge.objects.concerning(counterpart.slug))[:ITEMS]
 
 
+class TopicFeed(StatusChangeFeed):
+    url_name = "topic_feed"
+
+    def get_object(self, request, slug):
+        topic = get_object_or_404(Topic, slug=slug)
+        if not Pledge.objects.public().filter(topics=topic).exists():
+            raise Http404("No public pledges.")
+        return topic
+
+    def title(self, topic):
+        return f"Korea Pledge Tracker: status updates on pledges about {topic.name}"
+
+    def link(self, topic):
+        return absolute_url(topic.get_absolute_url())
+
+    def items(self, topic):
+        return self.updates().filter(pledge__topics=topic)[:ITEMS]
+
+
 class PledgeFeed(StatusChangeFeed):
+    url_name = "pledge_feed"
+
     def get_object(self, request, slug):
         return get_object_or_404(Pledge.objects.public(), slug=slug)
 
@@ -107,8 +170,25 @@ class PledgeFeed(StatusChangeFeed):
     def link(self, pledge):
         return absolute_url(pledge.get_absolute_url())
 
-    def feed_url(self, pledge):
-        return absolute_url(reverse("pledge_feed", args=[pledge.slug]))
-
     def items(self, pledge):
         return self.updates().filter(pledge=pledge)[:ITEMS]
+
+
+class StatusChangeJSONFeed(StatusChangeFeed):
+    feed_type = JSONFeed
+    url_name = "feed_json"
+
+
+class CounterpartJSONFeed(CounterpartFeed):
+    feed_type = JSONFeed
+    url_name = "counterpart_feed_json"
+
+
+class TopicJSONFeed(TopicFeed):
+    feed_type = JSONFeed
+    url_name = "topic_feed_json"
+
+
+class PledgeJSONFeed(PledgeFeed):
+    feed_type = JSONFeed
+    url_name = "pledge_feed_json"

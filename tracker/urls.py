@@ -28,6 +28,11 @@ urlpatterns = [
     path("pledges/<slug:slug>/", public.pledge_detail, name="pledge_detail"),
     path("pledges/<slug:slug>/badge.svg", public.pledge_badge, name="pledge_badge"),
     path("pledges/<slug:slug>/feed/", public_view(feeds.PledgeFeed()), name="pledge_feed"),
+    path(
+        "pledges/<slug:slug>/feed/json/",
+        public_view(feeds.PledgeJSONFeed()),
+        name="pledge_feed_json",
+    ),
     path("pledges/<slug:slug>/follow/", follow.follow_pledge, name="follow_pledge"),
     path("statements/", public.statement_list, name="statement_list"),
     path("statements/<slug:slug>/", public.statement_detail, name="statement_detail"),
@@ -38,13 +43,23 @@ urlpatterns = [
         public_view(feeds.CounterpartFeed()),
         name="counterpart_feed",
     ),
+    path(
+        "counterparts/<slug:slug>/feed/json/",
+        public_view(feeds.CounterpartJSONFeed()),
+        name="counterpart_feed_json",
+    ),
     path("counterparts/<slug:slug>/follow/", follow.follow_counterpart, name="follow_counterpart"),
     path("follow/confirm/<str:token>/", follow.confirm, name="follow_confirm"),
     path("follow/unsubscribe/<str:token>/", follow.unsubscribe, name="follow_unsubscribe"),
     path("topics/", public.topic_list, name="topic_list"),
     path("topics/<slug:slug>/", public.topic_detail, name="topic_detail"),
+    path("topics/<slug:slug>/feed/", public_view(feeds.TopicFeed()), name="topic_feed"),
+    path(
+        "topics/<slug:slug>/feed/json/", public_view(feeds.TopicJSONFeed()), name="topic_feed_json"
+    ),
     path("about/", public.about, name="about"),
     path("feed/", public_view(feeds.StatusChangeFeed()), name="feed"),
+    path("feed/json/", public_view(feeds.StatusChangeJSONFeed()), name="feed_json"),
     path("api/pledges.json", public.pledges_json, name="pledges_json"),
     path("staff/", include((staff_patterns, "staff"))),
     path(

@@ -262,6 +262,8 @@ def counterpart_detail(request, slug):
             "list_label": "Counterparts",
             "filter_param": f"counterpart={slug}",
             "feed_url": reverse("counterpart_feed", args=[slug]),
+            "json_feed_url": reverse("counterpart_feed_json", args=[slug]),
+            "follow_url": reverse("follow_counterpart", args=[slug]),
             "members": counterpart.members.all(),
             "groupings": counterpart.groupings.filter(
                 pledges__in=Pledge.objects.public()
@@ -283,6 +285,8 @@ def topic_detail(request, slug):
             "list_url": reverse("topic_list"),
             "list_label": "Topics",
             "filter_param": f"topic={slug}",
+            "feed_url": reverse("topic_feed", args=[slug]),
+            "json_feed_url": reverse("topic_feed_json", args=[slug]),
         },
     )
 
