@@ -88,3 +88,13 @@ def test_web_requests_run_with_a_statement_timeout():
         [sys.executable, "-c", script], cwd=settings.BASE_DIR, capture_output=True, text=True
     )
     assert result.stdout.strip() == "5s", result.stderr[-2000:]
+
+
+def test_every_worker_serves_the_one_csv_file_of_the_revision(client, record):
+    from django.core.cache import cache
+
+    first = body(client.get("/pledges.csv"))
+    cache.clear()  # another worker process: nothing of the first one's in its memory
+    again = queries(client, "/pledges.csv")
+    assert not any("tracker_pledge" in sql for sql in again)
+    assert body(client.get("/pledges.csv")) == first

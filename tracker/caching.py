@@ -80,6 +80,13 @@ def _moved(revision):
     return f"{revision.number}.{int(revision.changed_at.timestamp() * 1e6):x}"
 
 
+def revision_key():
+    """Names the record as it stands today, in this release: what per-revision answers
+    and files (the CSV export) are kept under."""
+    today = f"{timezone.localdate():%Y%m%d}"
+    return f"{_moved(revision_memo.get())}:{today}:{settings.TRACKER_RELEASE}"
+
+
 def per_revision(name, compute, timeout=PAGE_CACHE_SECONDS):
     """compute()'s answer for the record as it stands today, shared by every worker.
 
@@ -88,8 +95,7 @@ def per_revision(name, compute, timeout=PAGE_CACHE_SECONDS):
     Overdue counts depend on the date, so the day is part of the key too; the release,
     because a new one may hold (and unpickle) the answer differently.
     """
-    today = f"{timezone.localdate():%Y%m%d}"
-    key = f"per-revision:{name}:{_moved(revision_memo.get())}:{today}:{settings.TRACKER_RELEASE}"
+    key = f"per-revision:{name}:{revision_key()}"
     value = cache.get(key)
     if value is None:
         value = compute()

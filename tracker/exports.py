@@ -6,6 +6,8 @@ API; API_FIELDS documents each of its fields on /about/. CSV_COLUMNS names each 
 """
 
 import csv
+import hashlib
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -124,25 +126,24 @@ def csv_lines(pledges):
         yield writer.writerow(_spreadsheet_safe(read(pledge)) for read in CSV_COLUMNS.values())
 
 
-def csv_file():
-    """The whole CSV written to a new file in TRACKER_EXPORT_DIR; its path.
+def csv_file(version):
+    """The whole CSV as a file in TRACKER_EXPORT_DIR, built once per `version` of the
+    record and shared by every worker process; its path.
 
-    Written under a fresh name, so no reader ever sees half a file; files a minute older
-    are removed (a reader still holding one open keeps its copy until it closes it).
+    Built under a temporary name and renamed into place, so no reader sees half a file
+    (two workers building at once both write whole files; the last rename wins). Files of
+    earlier versions are removed after a minute; a reader still holding one open keeps it.
     """
     folder = Path(settings.TRACKER_EXPORT_DIR)
+    path = folder / f"pledges-{hashlib.sha256(version.encode()).hexdigest()[:16]}.csv"
+    if path.exists():
+        return path
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
-        "w",
-        encoding="utf-8",
-        newline="",
-        dir=folder,
-        prefix="pledges-",
-        suffix=".csv",
-        delete=False,
+        "w", encoding="utf-8", newline="", dir=folder, prefix="build-", delete=False
     ) as out:
         out.writelines(csv_lines(csv_pledges()))
-    path = Path(out.name)
+    os.replace(out.name, path)
     for old in folder.glob("pledges-*.csv"):
         if old != path and old.stat().st_mtime < time.time() - 60:
             old.unlink(missing_ok=True)

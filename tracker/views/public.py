@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.views.decorators.csp import csp_override
 
 from tracker import exports
-from tracker.caching import per_revision, public_view
+from tracker.caching import per_revision, public_view, revision_key
 from tracker.exports import API_FIELDS, CSV_HEADER, HTMLSafeJSONEncoder
 from tracker.filters import PledgeFilter, RowsPaginator
 from tracker.htmx import is_fragment
@@ -349,11 +349,8 @@ def pledges_csv(request):
     Served from a file built once per revision (and day), so a download costs a file
     read, not 20,000 rows through the ORM; a write makes the next download build anew.
     """
-    path = per_revision("pledges-csv", exports.csv_file)
-    if not path.exists():  # another host or a cleaned temp directory: build it here
-        path = exports.csv_file()
     return FileResponse(
-        path.open("rb"),
+        exports.csv_file(revision_key()).open("rb"),
         as_attachment=True,
         filename="pledges.csv",
         content_type="text/csv; charset=utf-8",
