@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import UserFactory
+from tests.public_record import build_record
 from tracker.caching import revision_memo
 
 
@@ -52,6 +53,12 @@ def _origin(settings, tmp_path):
     directory."""
     settings.TRACKER_ORIGIN = "http://testserver"
     settings.TRACKER_EXPORT_DIR = str(tmp_path / "exports")
+
+
+@pytest.fixture
+def record(db):
+    """The small public record (tests/public_record.py): what must show, and what never may."""
+    return build_record()
 
 
 @pytest.fixture

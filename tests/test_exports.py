@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 
 from tests.factories import PledgeFactory, StatementFactory
-from tests.public_record import body, build_record
+from tests.public_record import body
 from tracker.models import DatePrecision, Specificity, Status
 
 pytestmark = pytest.mark.django_db
@@ -57,11 +57,6 @@ JSON_FIELDS = [
     "responsible_body",
     "last_update",
 ]
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 # CSV

@@ -7,15 +7,10 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import PledgeFactory
-from tests.public_record import LEAK_MARKERS, body, build_record
+from tests.public_record import LEAK_MARKERS, body
 from tracker.models import Status
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 def parse(client, url):

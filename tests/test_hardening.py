@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import PledgeFactory, StatementFactory
-from tests.public_record import body, build_record, data_urls, public_urls
+from tests.public_record import body, data_urls, public_urls
 from tests.test_staff import form_data
 from tracker.models import NOTE_LIMIT, Pledge, Status, StatusUpdate
 from tracker.templatetags.tracker_tags import highlight
@@ -74,11 +74,6 @@ def test_a_nul_byte_in_the_query_string_is_a_400(curator_client, url):
 
 
 # Authenticated responses -------------------------------------------------------------------
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 def test_a_signed_in_readers_public_pages_are_private_and_untagged(editor_client, record):

@@ -5,15 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.public_record import body, build_record, data_urls, public_urls
+from tests.public_record import body, data_urls, public_urls
 from tracker.models import Status
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 def all_urls(record):

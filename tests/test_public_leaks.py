@@ -2,14 +2,9 @@
 
 import pytest
 
-from tests.public_record import LEAK_MARKERS, body, build_record, data_urls, public_urls
+from tests.public_record import LEAK_MARKERS, body, data_urls, public_urls
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 def assert_no_leak(url, text):

@@ -10,15 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import CounterpartFactory, PledgeFactory
-from tests.public_record import body, build_record
+from tests.public_record import body
 from tracker.models import Status
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 def queries(client, url):
