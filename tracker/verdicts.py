@@ -24,7 +24,7 @@ class Crosswalk:
 
 CROSSWALK = {
     Status.NOT_YET_RATED: Crosswalk(
-        "Not Yet Rated", None, "Not assessed yet: the IRM rates only assessed commitments."
+        "Not Yet Rated", None, "Not assessed yet: nothing to place on the IRM’s scale."
     ),
     Status.NOT_STARTED: Crosswalk(
         "Not Yet Rated",
@@ -34,7 +34,7 @@ CROSSWALK = {
     Status.IN_PROGRESS: Crosswalk(
         "In the Works",
         "Limited",
-        "Under way but not yet substantial: the IRM's Substantial would be our partly achieved.",
+        "Under way but not yet substantial: the IRM’s Substantial is our partly achieved.",
     ),
     Status.STALLED: Crosswalk("Stalled", "Limited", "Some action before it stopped."),
     Status.PARTIALLY_ACHIEVED: Crosswalk("Compromise", "Substantial"),

@@ -138,8 +138,8 @@ BADGE_LABEL = "pledge"
 
 
 def _text_width(text):
-    # Verdana at 11px averages about 7px a character; the badge pads 6px each side.
-    return 7 * len(text) + 12
+    # Sans-serif at 11px averages about 6.5px a character; the badge pads 6px each side.
+    return round(6.5 * len(text)) + 12
 
 
 @csp_override(BADGE_CSP)
