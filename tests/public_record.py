@@ -263,6 +263,7 @@ def public_urls(record):
         "/topics/",
         "/topics/climate/",
         "/about/",
+        "/data/",
     ]
 
 
@@ -277,6 +278,10 @@ def data_urls(record):
         f"/pledges/{record.aid.slug}/feed/json/",
         "/pledges.csv",
         "/api/pledges.json",
+        # The package's files that link to pages; tests/test_datapackage.py reads every file.
+        "/data/datapackage.json",
+        "/data/statements.csv",
+        "/data/pledges.csv",
     ]
 
 

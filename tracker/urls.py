@@ -8,7 +8,7 @@ from django.views.generic.base import RedirectView
 from tracker import errors, feeds
 from tracker.caching import public_view
 from tracker.forms import LoginForm
-from tracker.views import follow, ingest, public, staff
+from tracker.views import data, follow, ingest, public, staff
 
 staff_patterns = [
     path("", staff.worklist, name="worklist"),
@@ -61,6 +61,8 @@ urlpatterns = [
     path("feed/", public_view(feeds.StatusChangeFeed()), name="feed"),
     path("feed/json/", public_view(feeds.StatusChangeJSONFeed()), name="feed_json"),
     path("api/pledges.json", public.pledges_json, name="pledges_json"),
+    path("data/", data.data_page, name="data"),
+    path("data/<str:filename>", data.data_file, name="data_file"),
     path("staff/", include((staff_patterns, "staff"))),
     path(
         "accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"

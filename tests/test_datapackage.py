@@ -1,0 +1,165 @@
+"""/data/: the whole public record as a Frictionless data package, valid and leak-free."""
+
+import csv
+import datetime
+import io
+import json
+import zipfile
+
+import frictionless
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
+
+from tests.public_record import LEAK_MARKERS, body, build_record
+from tracker.datapackage import DESCRIPTOR, TABLES, ZIP_NAME
+from tracker.models import Pledge, Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def record(db):
+    return build_record()
+
+
+def unzip(client):
+    response = client.get(f"/data/{ZIP_NAME}")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    return {name.split("/", 1)[1]: archive.read(name).decode() for name in archive.namelist()}
+
+
+def rows(text):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_package_is_valid_and_every_foreign_key_resolves(client, record, tmp_path):
+    files = unzip(client)
+    assert set(files) == {DESCRIPTOR, *(t.path for t in TABLES)}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = frictionless.validate(tmp_path / DESCRIPTOR)
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+    # frictionless checks foreign keys too; this says so in plain terms, key by key.
+    descriptor = json.loads(files[DESCRIPTOR])
+    tables = {r["name"]: rows(files[r["path"]]) for r in descriptor["resources"]}
+    checked = 0
+    for resource in descriptor["resources"]:
+        for fk in resource["schema"]["foreignKeys"]:
+            target = fk["reference"]
+            known = {row[target["fields"]] for row in tables[target["resource"]]}
+            for row in tables[resource["name"]]:
+                if value := row[fk["fields"]]:
+                    assert value in known, (resource["name"], fk["fields"], value)
+                    checked += 1
+    assert checked > 20
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    assert descriptor["sources"]
+
+
+def test_the_package_holds_the_public_record(client, record):
+    files = unzip(client)
+    pledges = {row["slug"]: row for row in rows(files["pledges.csv"])}
+    assert set(pledges) == set(Pledge.objects.public().values_list("slug", flat=True))
+    aid = pledges["double-aid-to-asean"]
+    assert aid["quote"] == "We will double our aid to ASEAN by 2027"
+    assert aid["statement"] == "korea-asean-forum"
+    assert aid["target_date"] == "2027-01-01" and aid["target_precision"] == "year"
+    # Text is kept as written: no spreadsheet apostrophe in a data package, Korean intact.
+    assert pledges["keep-our-word"]["quote"] == "=SUM(A1) we will keep our word."
+    assert "경제 협력" in pledges["korea-asean-centre"]["title"]
+
+    updates = rows(files["status_updates.csv"])
+    history = [u for u in updates if u["pledge"] == "double-aid-to-asean"]
+    assert history and all(u["status"] in Status.values for u in history)
+    assert (
+        pledges["double-aid-to-asean"]["status"] == max(history, key=lambda u: u["as_of"])["status"]
+    )
+    evidence = rows(files["evidence.csv"])
+    assert evidence and {e["status_update"] for e in evidence} <= {u["id"] for u in updates}
+    restated = rows(files["restatements.csv"])
+    assert [(r["pledge"], r["statement"]) for r in restated] == [
+        ("double-aid-to-asean", "economic-security-talks")
+    ]
+    links = {(r["pledge"], r["counterpart"]) for r in rows(files["pledge_counterparts.csv"])}
+    assert ("double-aid-to-asean", "asean") in links
+    assert {r["slug"] for r in rows(files["topics.csv"])} == {"development-aid", "climate"}
+
+
+def test_nothing_unpublished_or_internal_is_in_any_file(client, record):
+    files = unzip(client)
+    for name, text in files.items():
+        found = [m for m in LEAK_MARKERS if m.lower() in text.lower()]
+        assert not found, f"{name} holds {found}"
+    # No column could carry an internal note, whatever its content.
+    header = {
+        field["name"]
+        for r in json.loads(files[DESCRIPTOR])["resources"]
+        for field in r["schema"]["fields"]
+    }
+    assert not {"internal_note", "author", "is_published"} & header
+
+
+def test_files_are_built_once_per_revision_and_carry_an_etag(client, record):
+    first = client.get("/data/pledges.csv")
+    etag = first["ETag"]
+    assert etag and first["Content-Type"].startswith("text/csv")
+    assert client.get("/data/pledges.csv", headers={"if-none-match": etag}).status_code == 304
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/data/pledges.csv")
+        body(again)
+    # Only the revision (read for the cache key and for Last-Modified, as /pledges.csv
+    # does with the memo off): no row is read, the files are not built again.
+    assert all("tracker_revision" in q["sql"] for q in queries.captured_queries)
+    assert again["ETag"] == etag
+
+    # A new status is in the next download: the files are rebuilt for the new revision.
+    trees = record.trees
+    new = Status.BROKEN if trees.status != Status.BROKEN else Status.ACHIEVED
+    trees.record_update(status=new, as_of=datetime.date.today(), public_note="Noted.", author=None)
+    changed = client.get("/data/pledges.csv", headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    row = next(r for r in rows(body(changed)) if r["slug"] == trees.slug)
+    assert row["status"] == new
+
+
+def test_an_unknown_file_is_a_404(client, record):
+    assert client.get("/data/secrets.csv").status_code == 404
+    assert client.get("/data/..%2Fpledges.csv").status_code == 404
+
+
+def test_the_page_gives_the_dictionary_and_the_download(client, record):
+    html = body(client.get("/data/"))
+    assert f'href="/data/{ZIP_NAME}"' in html
+    for table in TABLES:
+        assert f'href="/data/{table.path}"' in html
+        for column in table.columns:
+            assert escape(column.description) in html, column.name
+
+
+def test_query_counts_do_not_grow_with_the_record(client, django_assert_max_num_queries):
+    build_record()
+    urls = ["/data/", f"/data/{DESCRIPTOR}", "/data/pledges.csv", f"/data/{ZIP_NAME}"]
+
+    def counts():
+        result = {}
+        for url in urls:
+            cache.clear()  # a cold cache: the package is built by this request
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+                b"".join(response.streaming_content) if response.streaming else response.content
+            result[url] = len(queries)
+        return result
+
+    small = counts()
+    call_command("seed_bulk", scale="S", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts() == small
+    for url in urls:
+        with django_assert_max_num_queries(13):
+            client.get(url)

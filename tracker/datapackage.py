@@ -1,0 +1,614 @@
+"""The whole public record as a Frictionless Tabular Data Package, served at /data/.
+
+TABLES names each CSV file of the package with its Table Schema: every field with its type,
+its description (the data dictionary /data/ shows) and how it is read from a row, so the
+header, the rows and the dictionary cannot drift. Keys between files are slugs for what has
+a page (statements, pledges, counterparts, topics) and numbers for the rest.
+
+Only what the site publishes goes in: published statements, pledges published in a published
+statement, their public status updates (StatusUpdate.objects.public()) and evidence, and the
+counterparts and topics those pledges name. Internal notes have no field here at all.
+
+package_folder() builds the files once per revision (tracker.caching.per_revision) into a
+folder of TRACKER_EXPORT_DIR, with a zip of the lot, so a download is a file read.
+"""
+
+import csv
+import json
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from tracker.models import (
+    Counterpart,
+    CounterpartKind,
+    DatePrecision,
+    Evidence,
+    Pledge,
+    Restatement,
+    Specificity,
+    Statement,
+    StatementKind,
+    Status,
+    StatusUpdate,
+    Topic,
+    absolute_url,
+    iso_date,
+)
+
+PACKAGE_NAME = "korea-pledge-tracker"
+ZIP_NAME = f"{PACKAGE_NAME}.zip"
+DESCRIPTOR = "datapackage.json"
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0",
+}
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    description: str
+    read: object
+    required: bool = False
+    enum: list | None = None
+
+    def schema(self):
+        spec = {"name": self.name, "type": self.type, "description": self.description}
+        constraints = {}
+        if self.required:
+            constraints["required"] = True
+        if self.enum:
+            constraints["enum"] = self.enum
+        if constraints:
+            spec["constraints"] = constraints
+        return spec
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    description: str
+    rows: object  # a function returning the queryset (or list) of its rows
+    columns: list
+    primary_key: str
+    foreign_keys: list = field(default_factory=list)  # (field, table, table's field)
+
+    @property
+    def path(self):
+        return f"{self.name}.csv"
+
+    def resource(self):
+        return {
+            "name": self.name,
+            "path": self.path,
+            "profile": "tabular-data-resource",
+            "title": self.title,
+            "description": self.description,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": {
+                "fields": [c.schema() for c in self.columns],
+                "primaryKey": self.primary_key,
+                "foreignKeys": [
+                    {"fields": f, "reference": {"resource": table, "fields": key}}
+                    for f, table, key in self.foreign_keys
+                ],
+                "missingValues": [""],
+            },
+        }
+
+
+def _page(obj):
+    return absolute_url(obj.get_absolute_url())
+
+
+def _public_statements():
+    return Statement.objects.public().select_related("issuing_body").order_by("pk")
+
+
+def _public_pledges():
+    return (
+        Pledge.objects.public()
+        .select_related("statement", "responsible_body", "maker__person")
+        .order_by("pk")
+    )
+
+
+def _public_updates():
+    # Not .select_related("source_statement"): an unpublished one is left out by its slug.
+    published = Statement.objects.public()
+    return (
+        StatusUpdate.objects.public()
+        .select_related("pledge")
+        .annotate(source_is_public=Exists(published.filter(pk=OuterRef("source_statement_id"))))
+        .order_by("pk")
+    )
+
+
+def _public_evidence():
+    return (
+        Evidence.objects.filter(update__in=StatusUpdate.objects.public())
+        .select_related("archive")
+        .order_by("update_id", "order", "pk")
+    )
+
+
+def _public_restatements():
+    return (
+        Restatement.objects.filter(pledge__in=Pledge.objects.public(), statement__is_published=True)
+        .select_related("pledge", "statement")
+        .order_by("pk")
+    )
+
+
+def _named(model, relation):
+    """Counterparts or topics named by a public pledge."""
+    on_public = Q(**{f"{relation}__in": Pledge.objects.public()})
+    return model.objects.filter(pk__in=model.objects.filter(on_public).values("pk")).order_by(
+        "name"
+    )
+
+
+def _links(relation):
+    through = getattr(Pledge, relation).through
+    target = {"counterparts": "counterpart", "topics": "topic"}[relation]
+    return (
+        through.objects.filter(pledge__in=Pledge.objects.public())
+        .values_list("pledge__slug", f"{target}__slug")
+        .order_by("pledge__slug", f"{target}__slug")
+    )
+
+
+def _memberships():
+    named = _named(Counterpart, "pledges")
+    through = Counterpart.members.through
+    return (
+        through.objects.filter(from_counterpart__in=named, to_counterpart__in=named)
+        .values_list("from_counterpart__slug", "to_counterpart__slug")
+        .order_by("from_counterpart__slug", "to_counterpart__slug")
+    )
+
+
+PRECISIONS = list(DatePrecision.values)
+
+TABLES = [
+    Table(
+        "statements",
+        "Statements",
+        "Speeches, press releases, remarks, readouts and news reports the pledges come from.",
+        _public_statements,
+        [
+            Column(
+                "slug",
+                "string",
+                "Permanent identifier; the page is /statements/<slug>/.",
+                lambda s: s.slug,
+                required=True,
+            ),
+            Column("title", "string", "The statement's title.", lambda s: s.title, required=True),
+            Column("kind", "string", "What it is.", lambda s: s.kind, enum=StatementKind.values),
+            Column(
+                "date",
+                "date",
+                "When it was made (ISO); empty if unknown. A month or year "
+                "date is the first day of the period: read date_precision.",
+                lambda s: iso_date(s.date),
+            ),
+            Column(
+                "date_precision",
+                "string",
+                "How precise the date is.",
+                lambda s: s.date_precision,
+                enum=PRECISIONS,
+            ),
+            Column(
+                "date_note",
+                "string",
+                "What the source says about the date, if unclear.",
+                lambda s: s.date_note,
+            ),
+            Column(
+                "date_basis",
+                "string",
+                "Where the date comes from: stated in the document, "
+                "inferred, or from another source.",
+                lambda s: s.date_basis,
+            ),
+            Column(
+                "issuing_body",
+                "string",
+                "The government body that issued it.",
+                lambda s: s.issuing_body.name if s.issuing_body else "",
+            ),
+            Column("event", "string", "The event it was made at.", lambda s: s.event),
+            Column("venue", "string", "Where.", lambda s: s.venue),
+            Column(
+                "publisher", "string", "Publisher or outlet of the source.", lambda s: s.publisher
+            ),
+            Column(
+                "source_url", "string", "The source document's address.", lambda s: s.source_url
+            ),
+            Column("language", "string", "Language of the text (code).", lambda s: s.language),
+            Column("notes", "string", "Public curator's notes on the source.", lambda s: s.notes),
+            Column(
+                "text",
+                "string",
+                "The cleaned full text; paragraphs separated by a blank "
+                "line. Every pledge's quote occurs in it verbatim.",
+                lambda s: s.text,
+            ),
+            Column("url", "string", "The statement's page on this site.", _page),
+        ],
+        "slug",
+    ),
+    Table(
+        "pledges",
+        "Pledges",
+        "Each commitment made in a statement, as a verbatim quote with a plain-words title.",
+        _public_pledges,
+        [
+            Column(
+                "slug",
+                "string",
+                "Permanent identifier; the page is /pledges/<slug>/.",
+                lambda p: p.slug,
+                required=True,
+            ),
+            Column(
+                "statement",
+                "string",
+                "The statement it was first made in (its slug).",
+                lambda p: p.statement.slug,
+                required=True,
+            ),
+            Column(
+                "title",
+                "string",
+                "A short title in plain words (ours, not the speaker's).",
+                lambda p: p.title,
+                required=True,
+            ),
+            Column(
+                "quote",
+                "string",
+                "The pledge, verbatim, as it appears in the statement.",
+                lambda p: p.quote,
+                required=True,
+            ),
+            Column(
+                "description",
+                "string",
+                "Our plain-words summary; may be empty.",
+                lambda p: p.description,
+            ),
+            Column(
+                "specificity",
+                "string",
+                "concrete (checkable) or aspirational.",
+                lambda p: p.specificity,
+                enum=Specificity.values,
+            ),
+            Column(
+                "status",
+                "string",
+                "Current status: the latest public status update's.",
+                lambda p: p.status,
+                required=True,
+                enum=Status.values,
+            ),
+            Column(
+                "target_date",
+                "date",
+                "The target date (ISO); a month or year target is "
+                "the first day of the period: read target_precision.",
+                lambda p: iso_date(p.target_date),
+            ),
+            Column(
+                "target_precision",
+                "string",
+                "How precise the target is; unknown if none.",
+                lambda p: p.target_precision,
+                enum=PRECISIONS,
+            ),
+            Column(
+                "target_deadline",
+                "date",
+                "The last day of the target period.",
+                lambda p: iso_date(p.target_deadline),
+            ),
+            Column(
+                "target_basis",
+                "string",
+                "Where the target comes from: stated or inferred.",
+                lambda p: p.target_basis if p.target_grounds else "",
+            ),
+            Column(
+                "target_note", "string", "Our reasoning about the target.", lambda p: p.target_note
+            ),
+            Column(
+                "made_by",
+                "string",
+                "Who made it: a person and office, or the issuing body.",
+                lambda p: p.made_by.label if p.made_by else "",
+            ),
+            Column(
+                "responsible_body",
+                "string",
+                "The government body responsible for it; empty for the government as a whole.",
+                lambda p: p.responsible_body.name if p.responsible_body else "",
+            ),
+            Column("url", "string", "The pledge's page on this site.", _page),
+        ],
+        "slug",
+        [("statement", "statements", "slug")],
+    ),
+    Table(
+        "status_updates",
+        "Status updates",
+        "The dated history of each pledge's status, oldest first. Updates are never edited: "
+        "a correction is a new update.",
+        _public_updates,
+        [
+            Column("id", "integer", "Number of the update.", lambda u: u.pk, required=True),
+            Column(
+                "pledge", "string", "The pledge (its slug).", lambda u: u.pledge.slug, required=True
+            ),
+            Column(
+                "status",
+                "string",
+                "The status it records.",
+                lambda u: u.status,
+                required=True,
+                enum=Status.values,
+            ),
+            Column(
+                "previous_status",
+                "string",
+                "The status before it; empty for the first.",
+                lambda u: u.previous_status,
+            ),
+            Column(
+                "as_of",
+                "date",
+                "When the reported event happened (ISO).",
+                lambda u: iso_date(u.as_of),
+                required=True,
+            ),
+            Column("note", "string", "Why: our public explanation.", lambda u: u.public_note),
+            Column(
+                "source_statement",
+                "string",
+                "A statement on this site that reports the progress (its slug), if any.",
+                lambda u: u.source_statement.slug if u.source_is_public else "",
+            ),
+            Column(
+                "recorded_at",
+                "datetime",
+                "When we recorded it (UTC).",
+                lambda u: u.created_at.isoformat(),
+            ),
+        ],
+        "id",
+        [("pledge", "pledges", "slug"), ("source_statement", "statements", "slug")],
+    ),
+    Table(
+        "evidence",
+        "Evidence",
+        "The links each status update relies on.",
+        _public_evidence,
+        [
+            Column("id", "integer", "Number of the link.", lambda e: e.pk, required=True),
+            Column(
+                "status_update",
+                "integer",
+                "The status update (its id).",
+                lambda e: e.update_id,
+                required=True,
+            ),
+            Column("title", "string", "The linked page's title.", lambda e: e.title),
+            Column("url", "string", "The address.", lambda e: e.url, required=True),
+            Column(
+                "health", "string", "What our last check of the address found.", lambda e: e.health
+            ),
+            Column(
+                "archived_at",
+                "datetime",
+                "When the archived copy was taken, if any.",
+                lambda e: e.archive.fetched_at.isoformat() if e.archive else "",
+            ),
+        ],
+        "id",
+        [("status_update", "status_updates", "id")],
+    ),
+    Table(
+        "counterparts",
+        "Counterparts",
+        "Countries, organisations, regions and groupings the pledges concern.",
+        lambda: _named(Counterpart, "pledges"),
+        [
+            Column(
+                "slug",
+                "string",
+                "Permanent identifier; the page is /counterparts/<slug>/.",
+                lambda c: c.slug,
+                required=True,
+            ),
+            Column("name", "string", "The name.", lambda c: c.name, required=True),
+            Column("kind", "string", "What it is.", lambda c: c.kind, enum=CounterpartKind.values),
+            Column("url", "string", "Its page on this site.", _page),
+        ],
+        "slug",
+    ),
+    Table(
+        "topics",
+        "Topics",
+        "The subjects pledges are filed under.",
+        lambda: _named(Topic, "pledges"),
+        [
+            Column(
+                "slug",
+                "string",
+                "Permanent identifier; the page is /topics/<slug>/.",
+                lambda t: t.slug,
+                required=True,
+            ),
+            Column("name", "string", "The name.", lambda t: t.name, required=True),
+            Column("url", "string", "Its page on this site.", _page),
+        ],
+        "slug",
+    ),
+    Table(
+        "restatements",
+        "Restatements",
+        "The same commitment made again in a later statement: tracked once, cited each time.",
+        _public_restatements,
+        [
+            Column("id", "integer", "Number of the restatement.", lambda r: r.pk, required=True),
+            Column(
+                "pledge",
+                "string",
+                "The pledge restated (its slug).",
+                lambda r: r.pledge.slug,
+                required=True,
+            ),
+            Column(
+                "statement",
+                "string",
+                "The statement it was restated in (its slug).",
+                lambda r: r.statement.slug,
+                required=True,
+            ),
+            Column(
+                "quote",
+                "string",
+                "The words, verbatim, in that statement.",
+                lambda r: r.quote,
+                required=True,
+            ),
+            Column("note", "string", "Our note.", lambda r: r.note),
+        ],
+        "id",
+        [("pledge", "pledges", "slug"), ("statement", "statements", "slug")],
+    ),
+    Table(
+        "pledge_counterparts",
+        "Pledges and counterparts",
+        "Which counterparts each pledge concerns: one row per pair.",
+        lambda: _links("counterparts"),
+        [
+            Column("pledge", "string", "The pledge (its slug).", lambda r: r[0], required=True),
+            Column(
+                "counterpart",
+                "string",
+                "The counterpart (its slug).",
+                lambda r: r[1],
+                required=True,
+            ),
+        ],
+        ["pledge", "counterpart"],
+        [("pledge", "pledges", "slug"), ("counterpart", "counterparts", "slug")],
+    ),
+    Table(
+        "pledge_topics",
+        "Pledges and topics",
+        "Which topics each pledge is filed under: one row per pair.",
+        lambda: _links("topics"),
+        [
+            Column("pledge", "string", "The pledge (its slug).", lambda r: r[0], required=True),
+            Column("topic", "string", "The topic (its slug).", lambda r: r[1], required=True),
+        ],
+        ["pledge", "topic"],
+        [("pledge", "pledges", "slug"), ("topic", "topics", "slug")],
+    ),
+    Table(
+        "counterpart_members",
+        "Members of groupings",
+        "The countries in a grouping, where a source names them: a grouping's pledges count "
+        "for each member too.",
+        _memberships,
+        [
+            Column("grouping", "string", "The grouping (its slug).", lambda r: r[0], required=True),
+            Column("member", "string", "A member (its slug).", lambda r: r[1], required=True),
+        ],
+        ["grouping", "member"],
+        [("grouping", "counterparts", "slug"), ("member", "counterparts", "slug")],
+    ),
+]
+TABLES_BY_PATH = {t.path: t for t in TABLES}
+FILES = [DESCRIPTOR, *TABLES_BY_PATH, ZIP_NAME]
+
+
+def descriptor():
+    """datapackage.json, as a dict."""
+    return {
+        "profile": "tabular-data-package",
+        "name": PACKAGE_NAME,
+        "title": "Korea Pledge Tracker: the public record",
+        "description": "Korea's diplomatic pledges: the statements they were made in, each "
+        "pledge as a verbatim quote, and the dated, evidenced history of its status. Only "
+        "what the site publishes.",
+        "homepage": absolute_url(reverse("data")),
+        "licenses": [LICENSE],
+        "sources": [
+            {"title": "Korea Pledge Tracker", "path": absolute_url(reverse("home"))},
+            {
+                "title": "Official statements of the Korean government and news reports, "
+                "each named by source_url in statements.csv",
+            },
+            {
+                "title": "Follow-up evidence: the pages linked in evidence.csv",
+            },
+        ],
+        "resources": [t.resource() for t in TABLES],
+    }
+
+
+def _cell(value):
+    return "" if value is None else str(value)
+
+
+def write_package(folder):
+    """Every file of the package into `folder`: the CSVs, datapackage.json and the zip."""
+    folder = Path(folder)
+    for table in TABLES:
+        with (folder / table.path).open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(c.name for c in table.columns)
+            rows = table.rows()
+            if hasattr(rows, "iterator"):
+                rows = rows.iterator(chunk_size=2000)
+            for row in rows:
+                writer.writerow(_cell(c.read(row)) for c in table.columns)
+    text = json.dumps(descriptor(), ensure_ascii=False, indent=2)
+    (folder / DESCRIPTOR).write_text(text + "\n", encoding="utf-8")
+    with zipfile.ZipFile(folder / ZIP_NAME, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in [DESCRIPTOR, *TABLES_BY_PATH]:
+            archive.write(folder / name, f"{PACKAGE_NAME}/{name}")
+
+
+def package_folder():
+    """The package built afresh in a new folder of TRACKER_EXPORT_DIR; the folder.
+
+    A new name each time, so no reader sees half a package; folders a minute older are
+    removed (a reader still holding a file open keeps its copy until it closes it).
+    """
+    root = Path(settings.TRACKER_EXPORT_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=root, prefix="datapackage-"))
+    write_package(folder)
+    for old in root.glob("datapackage-*"):
+        if old != folder and old.stat().st_mtime < time.time() - 60:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder

@@ -1,0 +1,54 @@
+"""The data package at /data/: its page with the dictionary, and its files.
+
+The files are built once per revision (tracker.datapackage.package_folder) and served from
+disk, so a reader's download costs a cache read and a file read, and a client holding the
+file gets a 304.
+"""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+
+from tracker import datapackage
+from tracker.caching import per_revision, public_view
+
+CONTENT_TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8"}
+
+
+def _package():
+    """The folder of this revision's package, built if not built here yet."""
+    folder = per_revision("datapackage", datapackage.package_folder)
+    if not (folder / datapackage.ZIP_NAME).exists():  # another host, or a cleaned folder
+        folder = datapackage.package_folder()
+    return folder
+
+
+@public_view
+def data_page(request):
+    folder = _package()
+    tables = [
+        {"table": t, "resource": t.resource(), "size": (folder / t.path).stat().st_size}
+        for t in datapackage.TABLES
+    ]
+    context = {
+        "tables": tables,
+        "package": datapackage.descriptor(),
+        "zip_name": datapackage.ZIP_NAME,
+        "zip_size": (folder / datapackage.ZIP_NAME).stat().st_size,
+    }
+    return render(request, "public/data.html", context)
+
+
+@public_view
+def data_file(request, filename):
+    """One file of the package; public_view gives it the revision's ETag, so a client
+    holding it gets a 304 for one query, and a signed-in reader's copy stays private."""
+    if filename not in datapackage.FILES:
+        raise Http404("No such file in the data package.")
+    folder = _package()
+    zipped = filename == datapackage.ZIP_NAME
+    return FileResponse(
+        (folder / filename).open("rb"),
+        as_attachment=zipped,
+        filename=filename,
+        content_type=None if zipped else CONTENT_TYPES[filename[filename.rindex(".") :]],
+    )
