@@ -239,6 +239,11 @@ def test_publishing_puts_statement_and_pledges_on_the_public_site(curator_client
     assert b"<mark" in public.content and b"Mongolia Forum" in public.content
 
 
+@pytest.mark.parametrize("pk", ["", "abc", "999999"])
+def test_publishing_an_unknown_statement_is_a_404(curator_client, pk):
+    assert curator_client.post(URL, {"step": "publish", "statement": pk}).status_code == 404
+
+
 def test_publishing_needs_the_change_permission(client, names):
     user = UserFactory(username="adder")
     user.user_permissions.add(Permission.objects.get(codename="add_statement"))

@@ -202,7 +202,8 @@ def _publish(request):
         and request.user.has_perm("tracker.change_pledge")
     ):
         raise PermissionDenied
-    statement = get_object_or_404(Statement, pk=request.POST.get("statement"))
+    pk = request.POST.get("statement", "")
+    statement = get_object_or_404(Statement, pk=int(pk) if pk.isdigit() else None)
     with transaction.atomic():
         Statement.objects.filter(pk=statement.pk).update(is_published=True)
         Pledge.objects.filter(statement=statement).update(is_published=True)
