@@ -3,8 +3,11 @@ import io
 from importlib import import_module
 
 import factory
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.management import create_contenttypes
 from pypdf import PdfWriter
 
 from tracker import models
@@ -12,13 +15,19 @@ from tracker import models
 
 def ensure_groups():
     """The role groups migration 0002 makes. A transactional test's flush removes them
-    (it re-creates permissions, not data), so factories put them back when needed."""
+    (it re-creates permissions, not data), and a serialized rollback restores the groups
+    with links to permissions the flush re-created under new ids; so factories set each
+    group's permissions again whenever they are needed. After a serialized-rollback test
+    (test_browser_admin) the flush leaves no content types or permissions at all: those are
+    made again first."""
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0)
     for name, codenames in import_module("tracker.migrations.0002_groups").GROUPS.items():
-        group, created = Group.objects.get_or_create(name=name)
-        if created:
-            group.permissions.set(
-                Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
-            )
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
+        )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
