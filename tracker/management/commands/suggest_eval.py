@@ -171,10 +171,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  recall    {score.recall:.2f}  ({score.found} of {score.gold} curated quotes)\n"
             f"  precision {score.precision:.2f}  "
-            f"({score.correct} of {score.suggested} suggestions)\n"
-            f"  restatements linked to the right pledge: {restatements_found} of "
-            f"{restatements_total}"
+            f"({score.correct} of {score.suggested} suggestions)"
         )
+        if restatements_total:
+            self.stdout.write(
+                f"  restatements linked to the right pledge: {restatements_found} of "
+                f"{restatements_total}"
+            )
         for document, quote in score.misses:
             self.stdout.write(f"  MISS [{document[:30]}] {quote}")
         if options["verbose_errors"]:
