@@ -14,20 +14,23 @@ from tracker import models
 
 
 def ensure_groups():
-    """The role groups migration 0002 makes. A transactional test's flush removes them
-    (it re-creates permissions, not data), and a serialized rollback restores the groups
-    with links to permissions the flush re-created under new ids; so factories set each
-    group's permissions again whenever they are needed. After a serialized-rollback test
-    (test_browser_admin) the flush leaves no content types or permissions at all: those are
-    made again first."""
+    """The role groups the migrations make (0002, and the Curators' permissions from 0009).
+    A transactional test's flush removes them (it re-creates permissions, not data), so
+    factories put them back when needed. A serialized rollback (test_browser_admin) flushes
+    without making content types and permissions again: those are made first."""
     for app_config in apps.get_app_configs():
         create_contenttypes(app_config, verbosity=0)
         create_permissions(app_config, verbosity=0)
-    for name, codenames in import_module("tracker.migrations.0002_groups").GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
-        )
+    groups = import_module("tracker.migrations.0002_groups").GROUPS
+    curators_too = import_module("tracker.migrations.0009_ingest").CURATOR_PERMISSIONS
+    for name, codenames in groups.items():
+        if name == "Curators":
+            codenames = [*codenames, *curators_too]
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
+            )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
