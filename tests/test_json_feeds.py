@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from tests.factories import PledgeFactory
-from tests.public_record import LEAK_MARKERS, body, build_record
+from tests.public_record import LEAK_MARKERS, body
 from tracker.models import Status
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,6 @@ PAIRS = [
     ("/topics/development-aid/feed/json/", "/topics/development-aid/feed/"),
     ("/pledges/double-aid-to-asean/feed/json/", "/pledges/double-aid-to-asean/feed/"),
 ]
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 def json_feed(client, url):
