@@ -8,7 +8,7 @@ from django.views.generic.base import RedirectView
 from tracker import errors, feeds
 from tracker.caching import public_view
 from tracker.forms import LoginForm
-from tracker.views import data, follow, ingest, public, staff
+from tracker.views import api, data, follow, ingest, public, staff
 
 staff_patterns = [
     path("", staff.worklist, name="worklist"),
@@ -60,7 +60,13 @@ urlpatterns = [
     path("about/", public.about, name="about"),
     path("feed/", public_view(feeds.StatusChangeFeed()), name="feed"),
     path("feed/json/", public_view(feeds.StatusChangeJSONFeed()), name="feed_json"),
+    path("api/", api.docs, name="api_docs"),
+    path("api/openapi.json", api.openapi_json, name="openapi"),
     path("api/pledges.json", public.pledges_json, name="pledges_json"),
+    path("api/pledges/<slug:slug>.json", api.pledge, name="api_pledge"),
+    path("api/statements.json", api.statements, name="api_statements"),
+    path("api/counterparts.json", api.counterparts, name="api_counterparts"),
+    path("api/topics.json", api.topics, name="api_topics"),
     path("data/", data.data_page, name="data"),
     path("data/<str:filename>", data.data_file, name="data_file"),
     path("staff/", include((staff_patterns, "staff"))),

@@ -16,20 +16,18 @@ from django.utils.csp import CSP
 from django.utils.html import format_html
 from django.views.decorators.csp import csp_override
 
-from tracker import exports
+from tracker import api, exports
 from tracker.caching import per_revision, public_view, revision_key
 from tracker.exports import API_FIELDS, CSV_HEADER, HTMLSafeJSONEncoder
 from tracker.filters import PledgeFilter, RowsPaginator
 from tracker.htmx import is_fragment
 from tracker.models import (
     Counterpart,
-    Evidence,
     Pledge,
     Restatement,
     Speaker,
     Statement,
     Status,
-    StatusUpdate,
     Topic,
     absolute_url,
 )
@@ -91,32 +89,7 @@ def pledge_list(request):
 
 @public_view
 def pledge_detail(request, slug):
-    pledge = get_object_or_404(
-        Pledge.objects.public()
-        .with_overdue()
-        .select_related("statement__issuing_body", "responsible_body", "maker__person")
-        .prefetch_related(
-            "counterparts",
-            "topics",
-            Prefetch("statement__speaker_set", queryset=Speaker.objects.select_related("person")),
-            Prefetch(
-                "updates",
-                # The pledge is public, so all its updates are: no second pass over the
-                # public pledges (an IN subquery that cost 25 ms a page on SQLite).
-                queryset=StatusUpdate.objects.timeline().prefetch_related(
-                    Prefetch("evidence", queryset=Evidence.objects.select_related("archive")),
-                    Prefetch("source_statement", queryset=Statement.objects.public()),
-                ),
-            ),
-            Prefetch(
-                "restatements",
-                queryset=Restatement.objects.filter(
-                    statement__in=Statement.objects.public()
-                ).select_related("statement"),
-            ),
-        ),
-        slug=slug,
-    )
+    pledge = get_object_or_404(api.pledge_with_history(), slug=slug)
     context = {
         "pledge": pledge,
         "page_url": absolute_url(pledge.get_absolute_url()),

@@ -1,0 +1,609 @@
+"""The JSON API beyond the pledge list: its rows, its pagination and its OpenAPI document.
+
+OPENAPI is the one description of every endpoint; tests/test_api.py validates each
+endpoint's real responses against it with openapi-core, and every object schema forbids
+fields it does not name, so neither the document nor the responses can drift.
+"""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+
+from tracker.exports import API_FIELDS
+from tracker.filters import RowsPaginator
+from tracker.models import (
+    Counterpart,
+    CounterpartKind,
+    DatePrecision,
+    Evidence,
+    Pledge,
+    Restatement,
+    Speaker,
+    Specificity,
+    Statement,
+    StatementKind,
+    Status,
+    StatusUpdate,
+    Topic,
+    absolute_url,
+    iso_date,
+)
+
+PER_PAGE = 100
+
+
+class BadPage(Exception):
+    pass
+
+
+def paginate(request, rows, serialise, per_page=PER_PAGE):
+    """{count, next, previous, results} for the requested page of rows."""
+    paginator = RowsPaginator(rows, per_page)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except (PageNotAnInteger, EmptyPage) as error:
+        raise BadPage(str(error)) from error
+
+    def link(number):
+        params = request.GET.copy()
+        params["page"] = number
+        return absolute_url(f"{request.path}?{params.urlencode()}")
+
+    return {
+        "count": paginator.count,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "results": [serialise(row) for row in page],
+    }
+
+
+def _link(obj):
+    return {"slug": obj.slug, "url": absolute_url(obj.get_absolute_url())}
+
+
+# A pledge with its history ------------------------------------------------------------------
+
+
+def pledge_with_history():
+    """Public pledges with everything their page shows, in a fixed number of queries."""
+    return (
+        Pledge.objects.public()
+        .with_overdue()
+        .select_related("statement__issuing_body", "responsible_body", "maker__person")
+        .prefetch_related(
+            "counterparts",
+            "topics",
+            Prefetch("statement__speaker_set", queryset=Speaker.objects.select_related("person")),
+            Prefetch(
+                "updates",
+                # The pledge is public, so all its updates are: no second pass over the
+                # public pledges (an IN subquery that cost 25 ms a page on SQLite).
+                queryset=StatusUpdate.objects.timeline().prefetch_related(
+                    Prefetch("evidence", queryset=Evidence.objects.select_related("archive")),
+                    Prefetch("source_statement", queryset=Statement.objects.public()),
+                ),
+            ),
+            Prefetch(
+                "restatements",
+                queryset=Restatement.objects.filter(
+                    statement__in=Statement.objects.public()
+                ).select_related("statement"),
+            ),
+        )
+    )
+
+
+def pledge_detail(pledge):
+    """Pledge.to_dict() with its whole public history, latest first, and restatements."""
+    return {
+        **pledge.to_dict(),
+        "history": [
+            {
+                "status": update.status,
+                "previous_status": update.previous_status or None,
+                "as_of": iso_date(update.as_of),
+                "note": update.public_note,
+                "source_statement": _link(update.source_statement)
+                if update.source_statement
+                else None,
+                "evidence": [{"title": e.title, "url": e.url} for e in update.evidence.all()],
+            }
+            for update in pledge.updates.all()
+        ],
+        "restatements": [
+            {**_link(r.statement), "title": r.statement.title, "quote": r.quote, "note": r.note}
+            for r in pledge.restatements.all()
+        ],
+    }
+
+
+# Statements, counterparts, topics -----------------------------------------------------------
+
+
+def statement_rows():
+    public = Pledge.objects.public()
+    return (
+        Statement.objects.public()
+        .select_related("issuing_body")
+        .prefetch_related(
+            Prefetch("speaker_set", queryset=Speaker.objects.select_related("person"))
+        )
+        .annotate(pledge_count=Count("pledges", filter=Q(pledges__in=public)))
+        .order_by("-date", "pk")
+    )
+
+
+def statement_dict(statement):
+    return {
+        **_link(statement),
+        "title": statement.title,
+        "kind": statement.kind,
+        "date": iso_date(statement.date),
+        "date_precision": statement.date_precision,
+        "display_date": statement.display_date,
+        "issuing_body": statement.issuing_body.name if statement.issuing_body else None,
+        "speakers": [
+            {"name": s.person.name, "office": s.office} for s in statement.speaker_set.all()
+        ],
+        "event": statement.event,
+        "publisher": statement.publisher,
+        "source_url": statement.source_url or None,
+        "pledge_count": statement.pledge_count,
+        "pledges": absolute_url(f"{reverse('pledges_json')}?statement={statement.slug}"),
+    }
+
+
+def counterpart_rows():
+    return Counterpart.objects.with_pledge_counts(Pledge.objects.public()).order_by("name")
+
+
+def counterpart_dict(counterpart):
+    return {
+        **_link(counterpart),
+        "name": counterpart.name,
+        "kind": counterpart.kind,
+        "pledge_count": counterpart.n,
+        "pledges": absolute_url(f"{reverse('pledges_json')}?counterpart={counterpart.slug}"),
+    }
+
+
+def topic_rows():
+    public = Pledge.objects.public()
+    return (
+        Topic.objects.annotate(n=Count("pledges", filter=Q(pledges__in=public)))
+        .filter(n__gt=0)
+        .order_by("name")
+    )
+
+
+def topic_dict(topic):
+    return {
+        **_link(topic),
+        "name": topic.name,
+        "pledge_count": topic.n,
+        "pledges": absolute_url(f"{reverse('pledges_json')}?topic={topic.slug}"),
+    }
+
+
+# The OpenAPI document -----------------------------------------------------------------------
+
+
+def _string(description="", nullable=False, **extra):
+    schema = {"type": ["string", "null"] if nullable else "string", **extra}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _object(properties, description=""):
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties),
+        "properties": properties,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _ref(name, nullable=False):
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    return {"oneOf": [ref, {"type": "null"}]} if nullable else ref
+
+
+def _page_of(name):
+    return _object(
+        {
+            "count": {"type": "integer", "description": "How many in all, on every page."},
+            "next": _string("The next page's address.", nullable=True, format="uri"),
+            "previous": _string("The previous page's address.", nullable=True, format="uri"),
+            "results": {"type": "array", "items": _ref(name)},
+        },
+        "One page of results.",
+    )
+
+
+API_DESCRIPTIONS = {name: meaning for name, _, meaning in API_FIELDS}
+STATUS = _string("Status code.", enum=Status.values)
+PRECISION = _string(enum=DatePrecision.values)
+GROUNDS = _object(
+    {
+        "basis": _string("stated, inferred or other_source."),
+        "note": _string("Our reasoning."),
+        "source": {
+            "oneOf": [
+                _object({"url": _string(format="uri"), "title": _string()}),
+                {"type": "null"},
+            ]
+        },
+        "doubt": _string("Why we doubt it.", nullable=True),
+    },
+    "Where a date or a name comes from.",
+)
+NAMED = _object({"slug": _string(), "name": _string()})
+
+
+def _pledge_schema():
+    d = API_DESCRIPTIONS
+    return _object(
+        {
+            "slug": _string(d["slug"]),
+            "url": _string(d["url"], format="uri"),
+            "title": _string(d["title"]),
+            "status": {**STATUS, "description": d["status"]},
+            "status_label": _string(d["status_label"]),
+            "overdue": {"type": "boolean", "description": d["overdue"]},
+            "score": {
+                "type": ["integer", "null"],
+                "enum": [1, 0, -1, None],
+                "description": d["score"],
+            },
+            "quote": _string(d["quote"]),
+            "description": _string(d["description"]),
+            "specificity": _string(d["specificity"], enum=Specificity.values),
+            "target": _object(
+                {
+                    "date": _string(nullable=True, format="date"),
+                    "precision": PRECISION,
+                    "deadline": _string(nullable=True, format="date"),
+                    "display": _string(),
+                    "basis": _string(nullable=True),
+                    "note": _string(),
+                },
+                d["target"],
+            ),
+            "statement": _object(
+                {
+                    "slug": _string(),
+                    "title": _string(),
+                    "url": _string(format="uri"),
+                    "date": _string(nullable=True, format="date"),
+                    "date_precision": PRECISION,
+                    "display_date": _string(),
+                    "date_note": _string(),
+                    "date_basis": _ref("Grounds"),
+                },
+                d["statement"],
+            ),
+            "made_by": {
+                "oneOf": [
+                    _object(
+                        {
+                            "key": _string(),
+                            "kind": _string(enum=["person", "body"]),
+                            "name": _string(),
+                            "office": _string(nullable=True),
+                            "attribution": _ref("Grounds", nullable=True),
+                        }
+                    ),
+                    {"type": "null"},
+                ],
+                "description": d["made_by"],
+            },
+            "counterparts": {"type": "array", "items": _ref("Named")},
+            "topics": {"type": "array", "items": _ref("Named")},
+            "responsible_body": _string(d["responsible_body"], nullable=True),
+            "last_update": {
+                "oneOf": [
+                    _object({"status": STATUS, "as_of": _string(format="date"), "note": _string()}),
+                    {"type": "null"},
+                ],
+                "description": d["last_update"],
+            },
+        },
+        "A pledge, as in the list.",
+    )
+
+
+def _pledge_detail_schema():
+    base = _pledge_schema()
+    link = {"slug": _string(), "url": _string(format="uri")}
+    properties = {
+        **base["properties"],
+        "history": {
+            "type": "array",
+            "description": "Every public status update, latest first.",
+            "items": _object(
+                {
+                    "status": STATUS,
+                    "previous_status": _string(nullable=True, enum=[*Status.values, None]),
+                    "as_of": _string("When the reported event happened.", format="date"),
+                    "note": _string("Why: our public explanation."),
+                    "source_statement": {"oneOf": [_object(link), {"type": "null"}]},
+                    "evidence": {
+                        "type": "array",
+                        "items": _object({"title": _string(), "url": _string(format="uri")}),
+                    },
+                }
+            ),
+        },
+        "restatements": {
+            "type": "array",
+            "description": "Later statements that made the same commitment.",
+            "items": _object(
+                {**link, "title": _string(), "quote": _string("Verbatim."), "note": _string()}
+            ),
+        },
+    }
+    return _object(properties, "A pledge with its full public history.")
+
+
+def _parameter(name, description, schema=None):
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+PAGE = _parameter("page", "The page number, from 1.", {"type": "integer", "minimum": 1})
+PLEDGE_FILTERS = [
+    _parameter("q", "Search words in the title, quote and description."),
+    _parameter("status", "A status code.", {"type": "string", "enum": Status.values}),
+    _parameter("counterpart", "A counterpart's slug (a country's includes its groupings')."),
+    _parameter("topic", "A topic's slug."),
+    _parameter("statement", "A statement's slug: pledges made or restated in it."),
+    _parameter("speaker", "Who made it: an attribution key, or body- and a body's slug."),
+    _parameter("year", "The statement's year.", {"type": "integer"}),
+    _parameter("overdue", "1 for overdue pledges only.", {"type": "string", "enum": ["1"]}),
+    PAGE,
+]
+ERRORS = {
+    "description": "A parameter is not valid: errors names it.",
+    "content": {"application/json": {"schema": _ref("Errors")}},
+}
+NOT_FOUND = {"description": "No public record with that slug."}
+
+
+def _ok(schema_name, description):
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref(schema_name)}},
+    }
+
+
+def _list(path, name, summary, parameters, schema):
+    return {
+        path: {
+            "get": {
+                "operationId": name,
+                "summary": summary,
+                "parameters": parameters,
+                "responses": {"200": _ok(schema, summary), "400": ERRORS},
+            }
+        }
+    }
+
+
+def openapi(server):
+    """The OpenAPI 3.1 document of the JSON API, for a server at `server`."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Korea Pledge Tracker API",
+            "version": "1",
+            "description": "Korea's diplomatic pledges, the statements they were made in and "
+            "the dated, evidenced history of each pledge's status. Read-only, no key; only "
+            "what the site publishes. Lists are paginated, 100 a page.",
+            "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
+        },
+        "servers": [{"url": server}],
+        "paths": {
+            **_list(
+                "/api/pledges.json",
+                "listPledges",
+                "Pledges, with the filters of /pledges/.",
+                PLEDGE_FILTERS,
+                "PledgePage",
+            ),
+            "/api/pledges/{slug}.json": {
+                "get": {
+                    "operationId": "getPledge",
+                    "summary": "One pledge with its full public history.",
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _ok("PledgeDetail", "The pledge."),
+                        "404": NOT_FOUND,
+                    },
+                }
+            },
+            **_list(
+                "/api/statements.json",
+                "listStatements",
+                "Statements, latest first.",
+                [PAGE],
+                "StatementPage",
+            ),
+            **_list(
+                "/api/counterparts.json",
+                "listCounterparts",
+                "Counterparts with public pledges, by name.",
+                [PAGE],
+                "CounterpartPage",
+            ),
+            **_list(
+                "/api/topics.json",
+                "listTopics",
+                "Topics with public pledges, by name.",
+                [PAGE],
+                "TopicPage",
+            ),
+        },
+        "components": {
+            "schemas": {
+                "Grounds": GROUNDS,
+                "Named": NAMED,
+                "Pledge": _pledge_schema(),
+                "PledgeDetail": _pledge_detail_schema(),
+                "PledgePage": _page_of("Pledge"),
+                "Statement": _object(
+                    {
+                        "slug": _string("Permanent identifier."),
+                        "url": _string("Its page.", format="uri"),
+                        "title": _string(),
+                        "kind": _string(enum=StatementKind.values),
+                        "date": _string(nullable=True, format="date"),
+                        "date_precision": PRECISION,
+                        "display_date": _string(),
+                        "issuing_body": _string(nullable=True),
+                        "speakers": {
+                            "type": "array",
+                            "items": _object({"name": _string(), "office": _string()}),
+                        },
+                        "event": _string(),
+                        "publisher": _string(),
+                        "source_url": _string("The source document.", nullable=True),
+                        "pledge_count": {"type": "integer"},
+                        "pledges": _string("Its pledges in the API.", format="uri"),
+                    },
+                    "A statement.",
+                ),
+                "StatementPage": _page_of("Statement"),
+                "Counterpart": _object(
+                    {
+                        "slug": _string(),
+                        "url": _string(format="uri"),
+                        "name": _string(),
+                        "kind": _string(enum=CounterpartKind.values),
+                        "pledge_count": {
+                            "type": "integer",
+                            "description": "Public pledges concerning it, through a "
+                            "grouping it belongs to too.",
+                        },
+                        "pledges": _string("Its pledges in the API.", format="uri"),
+                    },
+                    "A country, organisation, region or grouping.",
+                ),
+                "CounterpartPage": _page_of("Counterpart"),
+                "Topic": _object(
+                    {
+                        "slug": _string(),
+                        "url": _string(format="uri"),
+                        "name": _string(),
+                        "pledge_count": {"type": "integer"},
+                        "pledges": _string("Its pledges in the API.", format="uri"),
+                    },
+                    "A topic.",
+                ),
+                "TopicPage": _page_of("Topic"),
+                "Errors": _object(
+                    {
+                        "errors": {
+                            "type": "object",
+                            "description": "For each bad parameter, a list of messages.",
+                            "additionalProperties": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {"message": {"type": "string"}},
+                                    "required": ["message"],
+                                },
+                            },
+                        }
+                    }
+                ),
+            }
+        },
+    }
+
+
+# The document, for people: the API page --------------------------------------------------------
+
+
+def _type(schema):
+    """A schema in a few words: "string or null", "array of Named", "Grounds"."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[1]
+    if "oneOf" in schema:
+        return " or ".join(_type(s) for s in schema["oneOf"])
+    kind = schema.get("type", "object")
+    if kind == "array":
+        return f"array of {_type(schema['items'])}"
+    return " or ".join(kind) if isinstance(kind, list) else kind
+
+
+def operations(document):
+    rows = []
+    for path, methods in document["paths"].items():
+        for method, op in methods.items():
+            rows.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op["summary"],
+                    "parameters": [
+                        {**p, "type": _type(p["schema"]), "enum": p["schema"].get("enum")}
+                        for p in op["parameters"]
+                    ],
+                    "responses": [
+                        {
+                            "code": code,
+                            "description": r["description"],
+                            "schema": _type(r["content"]["application/json"]["schema"])
+                            if "content" in r
+                            else None,
+                        }
+                        for code, r in op["responses"].items()
+                    ],
+                }
+            )
+    return rows
+
+
+def schemas(document):
+    """Each named schema with its fields: name, type, meaning (nested objects flattened
+    as parent.child)."""
+
+    def fields(properties, prefix=""):
+        for name, schema in properties.items():
+            yield {
+                "name": prefix + name,
+                "type": _type(schema),
+                "description": schema.get("description", ""),
+                "enum": [v for v in schema.get("enum", []) if v is not None],
+            }
+            nested = [schema, *schema.get("oneOf", [])]
+            for part in nested:
+                if part.get("type") == "object" and "properties" in part:
+                    yield from fields(part["properties"], f"{prefix}{name}.")
+                if part.get("type") == "array" and "properties" in part.get("items", {}):
+                    yield from fields(part["items"]["properties"], f"{prefix}{name}[].")
+
+    return [
+        {
+            "name": name,
+            "description": s.get("description", ""),
+            "fields": list(fields(s.get("properties", {}))),
+        }
+        for name, s in document["components"]["schemas"].items()
+    ]

@@ -1,0 +1,54 @@
+"""The JSON API beyond /api/pledges.json, and its OpenAPI document and page.
+
+Thin views: tracker.api has the rows, their serialisation and the document.
+"""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+
+from tracker import api
+from tracker.caching import public_view
+from tracker.views.public import _json
+
+
+def _list(request, rows, serialise):
+    try:
+        return _json(api.paginate(request, rows, serialise))
+    except api.BadPage as error:
+        return _json({"errors": {"page": [{"message": str(error)}]}}, status=400)
+
+
+@public_view
+def pledge(request, slug):
+    return _json(api.pledge_detail(get_object_or_404(api.pledge_with_history(), slug=slug)))
+
+
+@public_view(params=["page"])
+def statements(request):
+    return _list(request, api.statement_rows(), api.statement_dict)
+
+
+@public_view(params=["page"])
+def counterparts(request):
+    return _list(request, api.counterpart_rows(), api.counterpart_dict)
+
+
+@public_view(params=["page"])
+def topics(request):
+    return _list(request, api.topic_rows(), api.topic_dict)
+
+
+@public_view
+def openapi_json(request):
+    return _json(api.openapi(settings.TRACKER_ORIGIN))
+
+
+@public_view
+def docs(request):
+    document = api.openapi(settings.TRACKER_ORIGIN)
+    context = {
+        "document": document,
+        "operations": api.operations(document),
+        "schemas": api.schemas(document),
+    }
+    return render(request, "public/api.html", context)
