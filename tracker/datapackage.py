@@ -9,11 +9,12 @@ Only what the site publishes goes in: published statements, pledges published in
 statement, their public status updates (StatusUpdate.objects.public()) and evidence, and the
 counterparts and topics those pledges name. Internal notes have no field here at all.
 
-package_folder() builds the files once per revision (tracker.caching.per_revision) into a
-folder of TRACKER_EXPORT_DIR, with a zip of the lot, so a download is a file read.
+package_folder() builds the files once per revision into a folder of TRACKER_EXPORT_DIR,
+with a zip of the lot, so a download is a file read.
 """
 
 import csv
+import hashlib
 import json
 import shutil
 import tempfile
@@ -598,16 +599,25 @@ def write_package(folder):
             archive.write(folder / name, f"{PACKAGE_NAME}/{name}")
 
 
-def package_folder():
-    """The package built afresh in a new folder of TRACKER_EXPORT_DIR; the folder.
+def package_folder(version):
+    """The package as a folder in TRACKER_EXPORT_DIR, built once per `version` of the
+    record (tracker.caching.revision_key) and shared by every worker process; its path.
 
-    A new name each time, so no reader sees half a package; folders a minute older are
-    removed (a reader still holding a file open keeps its copy until it closes it).
+    Built in a temporary folder and renamed into place, so no reader sees half a package
+    (two workers building at once both write whole packages; the first rename wins).
+    Folders of earlier versions are removed after a minute.
     """
     root = Path(settings.TRACKER_EXPORT_DIR)
+    folder = root / f"datapackage-{hashlib.sha256(version.encode()).hexdigest()[:16]}"
+    if folder.exists():
+        return folder
     root.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=root, prefix="datapackage-"))
-    write_package(folder)
+    build = Path(tempfile.mkdtemp(dir=root, prefix="build-"))
+    write_package(build)
+    try:
+        build.rename(folder)
+    except OSError:  # another worker got there first: theirs is as good
+        shutil.rmtree(build, ignore_errors=True)
     for old in root.glob("datapackage-*"):
         if old != folder and old.stat().st_mtime < time.time() - 60:
             shutil.rmtree(old, ignore_errors=True)

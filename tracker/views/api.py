@@ -1,14 +1,23 @@
-"""The JSON API beyond /api/pledges.json, and its OpenAPI document and page.
+"""The JSON API, and its OpenAPI document and page.
 
 Thin views: tracker.api has the rows, their serialisation and the document.
 """
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from tracker import api
 from tracker.caching import public_view
-from tracker.views.public import _json
+from tracker.exports import HTMLSafeJSONEncoder
+from tracker.filters import PledgeFilter
+from tracker.views.public import PLEDGE_LIST_PARAMS, _pledge_rows
+
+
+def _json(data, status=200):
+    return JsonResponse(
+        data, status=status, encoder=HTMLSafeJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _list(request, rows, serialise):
@@ -16,6 +25,15 @@ def _list(request, rows, serialise):
         return _json(api.paginate(request, rows, serialise))
     except api.BadPage as error:
         return _json({"errors": {"page": [{"message": str(error)}]}}, status=400)
+
+
+@public_view(params=PLEDGE_LIST_PARAMS)
+def pledges(request):
+    """Pledges, with the filters of /pledges/: an unknown value is a 400 naming it."""
+    rows = PledgeFilter(request.GET, _pledge_rows().select_related("responsible_body"))
+    if rows.form.ignored:
+        return _json({"errors": rows.form.errors.get_json_data()}, status=400)
+    return _list(request, rows.qs, lambda pledge: pledge.to_dict())
 
 
 @public_view

@@ -9,17 +9,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 
 from tracker import datapackage
-from tracker.caching import per_revision, public_view
+from tracker.caching import public_view, revision_key
 
 CONTENT_TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8"}
 
 
 def _package():
-    """The folder of this revision's package, built if not built here yet."""
-    folder = per_revision("datapackage", datapackage.package_folder)
-    if not (folder / datapackage.ZIP_NAME).exists():  # another host, or a cleaned folder
-        folder = datapackage.package_folder()
-    return folder
+    return datapackage.package_folder(revision_key())
 
 
 @public_view

@@ -7,9 +7,9 @@ page already rendered for this revision costs that one query too.
 """
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.csp import CSP
@@ -18,7 +18,7 @@ from django.views.decorators.csp import csp_override
 
 from tracker import api, exports
 from tracker.caching import per_revision, public_view, revision_key
-from tracker.exports import API_FIELDS, CSV_HEADER, HTMLSafeJSONEncoder
+from tracker.exports import API_FIELDS, CSV_HEADER
 from tracker.filters import PledgeFilter, RowsPaginator
 from tracker.htmx import is_fragment
 from tracker.models import (
@@ -34,7 +34,6 @@ from tracker.models import (
 from tracker.verdicts import BADGE_COLOURS, claim_review, crosswalk_rows
 
 PER_PAGE = 25
-API_PER_PAGE = 100
 
 
 PLEDGE_LIST_PARAMS = [*PledgeFilter.base_filters, "page"]
@@ -281,38 +280,6 @@ def about(request):
 
 
 # Data out -------------------------------------------------------------------------------
-
-
-def _json(data, status=200):
-    return JsonResponse(
-        data, status=status, encoder=HTMLSafeJSONEncoder, json_dumps_params={"ensure_ascii": False}
-    )
-
-
-@public_view(params=PLEDGE_LIST_PARAMS)
-def pledges_json(request):
-    pledges = PledgeFilter(request.GET, _pledge_rows().select_related("responsible_body"))
-    if pledges.form.ignored:
-        return _json({"errors": pledges.form.errors.get_json_data()}, status=400)
-    paginator = RowsPaginator(pledges.qs, API_PER_PAGE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except (PageNotAnInteger, EmptyPage) as error:
-        return _json({"errors": {"page": [{"message": str(error)}]}}, status=400)
-
-    def link(number):
-        params = request.GET.copy()
-        params["page"] = number
-        return absolute_url(f"{request.path}?{params.urlencode()}")
-
-    return _json(
-        {
-            "count": paginator.count,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [p.to_dict() for p in page],
-        }
-    )
 
 
 @public_view
