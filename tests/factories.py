@@ -14,7 +14,8 @@ from tracker import models
 
 
 def ensure_groups():
-    """The role groups the migrations make (0002, and the Curators' permissions from 0009).
+    """The role groups the migrations make (0002, the Curators' permissions from 0009, the
+    reviewers' from 0012).
     A transactional test's flush removes them (it re-creates permissions, not data), so
     factories put them back when needed. A serialized rollback (test_browser_admin) flushes
     without making content types and permissions again: those are made first."""
@@ -23,11 +24,14 @@ def ensure_groups():
         create_permissions(app_config, verbosity=0)
     groups = import_module("tracker.migrations.0002_groups").GROUPS
     curators_too = import_module("tracker.migrations.0009_ingest").CURATOR_PERMISSIONS
+    reviewers = import_module("tracker.migrations.0012_two_key_review").REVIEWERS
     for name, codenames in groups.items():
         if name == "Curators":
             codenames = [*codenames, *curators_too]
         group, created = Group.objects.get_or_create(name=name)
         if created:
+            if name in reviewers:
+                codenames = [*codenames, "review_statusupdate"]
             group.permissions.set(
                 Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
             )
@@ -172,3 +176,14 @@ def blank_pdf(password=None):
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def published_update(pledge, **kwargs):
+    """pledge.record_update(), then, if the change needs a second key, approved by a
+    curator who is not its author: the update as the public sees it."""
+    update = pledge.record_update(**kwargs)
+    if update.is_proposed:
+        reviewer = UserFactory(username="second-key", groups=["Curators"])
+        update.approve(reviewer)
+        pledge.refresh_from_db()
+    return update

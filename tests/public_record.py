@@ -21,6 +21,7 @@ from tests.factories import (
     SpeakerFactory,
     StatementFactory,
     TopicFactory,
+    published_update,
 )
 from tracker.models import (
     CounterpartKind,
@@ -190,7 +191,8 @@ def build_record():
     )
 
     def update(pledge, status, days_ago, note, **kwargs):
-        pledge.record_update(
+        published_update(
+            pledge,
             status=status,
             as_of=today - datetime.timedelta(days=days_ago),
             public_note=note,

@@ -17,6 +17,7 @@ from tests.factories import (
     StatementFactory,
     TopicFactory,
     UserFactory,
+    published_update,
 )
 from tracker.models import Evidence, Pledge, Status, StatusUpdate
 
@@ -216,7 +217,8 @@ def test_logout_is_a_post(editor_client):
 
 
 def test_worklist_shows_what_staff_need_on_each_row(editor_client, editor, pledge):
-    pledge.record_update(
+    published_update(
+        pledge,
         status=Status.STALLED,
         as_of=datetime.date(2025, 10, 2),
         public_note="Lease talks stopped.",
@@ -276,8 +278,8 @@ def varied(editor):
     achieved_late = PledgeFactory(
         title="Achieved late", target_date=datetime.date(2020, 1, 1), target_precision="day"
     )
-    achieved_late.record_update(
-        status=Status.ACHIEVED, as_of=today, public_note="Done.", author=editor
+    published_update(
+        achieved_late, status=Status.ACHIEVED, as_of=today, public_note="Done.", author=editor
     )
     in_japan = PledgeFactory(
         title="Japan hydrogen", statement=korea_japan, counterparts=[japan], topics=[energy]
@@ -527,7 +529,7 @@ def test_a_stale_form_is_refused_with_the_newer_update_and_the_text_kept(editor_
     theirs = other.get(update_url(pledge), **HX)
     assert 'value="0"' in text(mine) and 'value="0"' in text(theirs)
 
-    first = form_data(pledge, status=Status.STALLED, public_note="Budget frozen in March.")
+    first = form_data(pledge, status=Status.IN_PROGRESS, public_note="Budget frozen in March.")
     assert other.post(update_url(pledge), first, **HX).status_code == 200
 
     my_text = "Ground broken on 3 May; see the embassy's photos."
@@ -542,14 +544,14 @@ def test_a_stale_form_is_refused_with_the_newer_update_and_the_text_kept(editor_
     page = text(response)
     assert response.status_code == 409
     assert "Someone else updated this pledge" in page
-    assert 'badge badge--stalled">Stalled' in page
+    assert 'badge badge--in_progress">In progress' in page
     assert "Budget frozen in March." in page and "editor2" in page
     assert my_text in page and "Call back Kim." in page
     assert "https://example.org/photos" in page and "Embassy photos" in page
     assert f'name="p{pledge.pk}-version" value="1"' in page
     assert StatusUpdate.objects.count() == 1
     pledge.refresh_from_db()
-    assert (pledge.status, pledge.version) == (Status.STALLED, 1)
+    assert (pledge.status, pledge.version) == (Status.IN_PROGRESS, 1)
 
     # Re-submitting on purpose records it after theirs: nothing is lost.
     mine[f"p{pledge.pk}-version"] = 1

@@ -76,9 +76,12 @@ def pledge_with_history():
             Prefetch("statement__speaker_set", queryset=Speaker.objects.select_related("person")),
             Prefetch(
                 "updates",
-                # The pledge is public, so all its updates are: no second pass over the
-                # public pledges (an IN subquery that cost 25 ms a page on SQLite).
-                queryset=StatusUpdate.objects.timeline().prefetch_related(
+                # The pledge is public, so all its published updates are: no second pass
+                # over the public pledges (an IN subquery that cost 25 ms a page on SQLite).
+                queryset=StatusUpdate.objects.published()
+                .timeline()
+                .select_related("reviewed_by")
+                .prefetch_related(
                     Prefetch("evidence", queryset=Evidence.objects.select_related("archive")),
                     Prefetch("source_statement", queryset=Statement.objects.public()),
                 ),

@@ -225,6 +225,7 @@ class WorklistFilter(PledgeFilter):
     )
     unrated = Checkbox(label="Not yet rated", method="filter_unrated")
     mine = Checkbox(label="Updated by me this week", method="filter_mine")
+    awaiting_review = Checkbox(label="Awaiting review", method="filter_awaiting_review")
     dead_evidence = Checkbox(
         label="Dead evidence",
         method="filter_dead_evidence",
@@ -252,6 +253,7 @@ class WorklistFilter(PledgeFilter):
         "quiet",
         "unrated",
         "mine",
+        "awaiting_review",
         "dead_evidence",
         "sort",
     ]
@@ -289,6 +291,9 @@ class WorklistFilter(PledgeFilter):
 
     def filter_mine(self, pledges, name, on):
         return pledges.updated_by(self.request.user, start_of_week()) if on else pledges
+
+    def filter_awaiting_review(self, pledges, name, on):
+        return pledges.awaiting_review() if on else pledges
 
     def filter_dead_evidence(self, pledges, name, on):
         return pledges.with_dead_evidence() if on else pledges

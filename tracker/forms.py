@@ -11,6 +11,7 @@ from django.utils import timezone
 from tracker.models import (
     Pledge,
     Status,
+    UpdateDecision,
 )
 
 
@@ -187,4 +188,32 @@ class BulkUpdateForm(UpdateFieldsForm):
             else:
                 self.versions[pledge] = int(version)
         self.check_rules(pledges)
+        return data
+
+
+class ReviewForm(forms.Form):
+    """The second key: approve a proposed update, return it, or record a disagreement.
+
+    `version` is the pledge's version the reviewer saw; the decision is the button pressed.
+    """
+
+    decision = forms.ChoiceField(choices=UpdateDecision.choices)
+    comment = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Staff only. Required to return an update or to record a disagreement.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") in (UpdateDecision.RETURN, UpdateDecision.DISAGREE) and not (
+            data.get("comment", "").strip()
+        ):
+            self.add_error("comment", "Say why, for the author and the history.")
         return data

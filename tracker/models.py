@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import connection, models, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
@@ -919,6 +919,12 @@ class PledgeQuerySet(models.QuerySet):
         dead = Evidence.objects.filter(health=EvidenceHealth.DEAD).values("update__pledge")
         return self.filter(pk__in=dead)
 
+    def awaiting_review(self):
+        """Pledges with a proposed status update that no second person has approved yet."""
+        return self.filter(
+            Exists(StatusUpdate.objects.awaiting_review().filter(pledge=OuterRef("pk")))
+        )
+
     def with_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.annotate(
@@ -935,11 +941,12 @@ class PledgeQuerySet(models.QuerySet):
     def refresh_status(self):
         """Set each pledge's status, latest_update and version from its status history.
 
-        record_update() keeps these in step as it writes. History that arrives any other
-        way, such as a fixture of status updates (fixtures/followup.json), needs this
-        afterwards. One UPDATE statement; returns the number of pledges.
+        record_update() and approve() keep these in step as they write. History that
+        arrives any other way, such as a fixture of status updates (fixtures/followup.json,
+        approved by default), needs this afterwards. Only approved updates count. One UPDATE
+        statement; returns the number of pledges.
         """
-        history = StatusUpdate.objects.filter(pledge=OuterRef("pk")).order_by()
+        history = StatusUpdate.objects.filter(pledge=OuterRef("pk")).published().order_by()
         latest = history.timeline()
         count = history.values("pledge").annotate(n=Count("pk")).values("n")
         changed = self.update(
@@ -1217,15 +1224,18 @@ class Pledge(SluggedModel):
         expected_version=None,
         source_statement=None,
     ):
-        """Append a status update and move the pledge's current status, in one transaction.
+        """Append a status update and, unless it needs review, move the pledge's status.
 
-        The current status is the latest event's: the update with the latest as-of date
-        (then the latest recorded). A backfilled update, dated before one already on
-        record, joins the history without becoming current.
+        The current status is the latest published event's: the approved update with the
+        latest as-of date (then the latest recorded). A backfilled update, dated before one
+        already on record, joins the history without becoming current.
 
-        `evidence` is a sequence of (url, title) pairs. With `expected_version`, the update
-        is refused with StaleVersion if another update landed since the editor's form was
-        made, so no update is ever silently overwritten.
+        All in one transaction. A change that needs a second person (see `needs_review`)
+        is recorded as proposed: the public sees it only once another editor or curator
+        approves it (StatusUpdate.approve). `evidence` is a sequence of (url, title)
+        pairs. With `expected_version`, the update is refused with StaleVersion if another
+        update was published since the editor's form was made, so none is ever silently
+        overwritten.
         """
         status = Status(status)
         if errors := self.update_errors(
@@ -1243,20 +1253,18 @@ class Pledge(SluggedModel):
                 # Writers queue here: PostgreSQL locks the row, SQLite's IMMEDIATE
                 # transactions lock the database. So the version check, the previous
                 # status and the write agree.
-                current = (
-                    Pledge.objects.select_for_update().only("status", "version").get(pk=self.pk)
-                )
+                current = self._lock()
                 if expected_version is not None and current.version != expected_version:
                     raise StaleVersion(self)
-                history = StatusUpdate.objects.filter(pledge=self).timeline()
-                later = history.filter(as_of__gt=as_of).exists()
-                if later:
+                history = StatusUpdate.objects.filter(pledge=self).published().timeline()
+                if history.filter(as_of__gt=as_of).exists():
                     # Backfilled: the status in force just before its date, and the
                     # later event stays current (see /about/#backfill).
                     before = history.filter(as_of__lte=as_of).values_list("status", flat=True)
                     previous = before.first() or Status.NOT_YET_RATED
                 else:
                     previous = current.status
+                proposed = needs_review(previous, status)
                 update = StatusUpdate.objects.create(
                     pledge=self,
                     status=status,
@@ -1266,19 +1274,16 @@ class Pledge(SluggedModel):
                     internal_note=internal_note,
                     author=author,
                     source_statement=source_statement,
+                    review_state=ReviewState.PROPOSED if proposed else ReviewState.APPROVED,
+                    base_version=current.version,
                 )
                 Evidence.objects.bulk_create(
                     Evidence(update=update, url=url, title=title, order=i)
                     for i, (url, title) in enumerate(evidence)
                 )
-                latest = update if not later else history.first()
-                Pledge.objects.filter(pk=self.pk).update(
-                    status=latest.status,
-                    latest_update=latest,
-                    version=F("version") + 1,
-                    updated_at=timezone.now(),
-                )
-                # Once committed: archive the evidence, and tell followers of a change.
+                if not proposed:
+                    update._publish()
+                # Once committed: archive the evidence, published or proposed.
                 transaction.on_commit(update.start_background_work, robust=True)
         except StaleVersion as stale:
             # Leaving the atomic block rolled the history row back; show the newer state.
@@ -1286,6 +1291,22 @@ class Pledge(SluggedModel):
             raise
         self.refresh_from_db(fields=["status", "latest_update", "version", "updated_at"])
         return update
+
+    def _lock(self):
+        """This pledge's status and version, locked until the transaction ends."""
+        return Pledge.objects.select_for_update().only("status", "version").get(pk=self.pk)
+
+
+def needs_review(previous, new):
+    """Whether a change from `previous` to `new` status needs a second person's approval.
+
+    Settings decide: TRACKER_REVIEW_STATUSES lists the statuses whose every change needs
+    review; a note-only update (status unchanged) goes straight out unless
+    TRACKER_REVIEW_NOTE_ONLY is on.
+    """
+    if previous == new:
+        return settings.TRACKER_REVIEW_NOTE_ONLY
+    return new in settings.TRACKER_REVIEW_STATUSES
 
 
 class Restatement(models.Model):
@@ -1374,9 +1395,44 @@ class SuggestionReview(models.Model):
         return f"{self.get_decision_display()}: {self.quote[:60]}"
 
 
+class ReviewState(models.TextChoices):
+    """Where a status update stands in the two-key review."""
+
+    PROPOSED = "proposed", "Awaiting review"
+    APPROVED = "approved", "Published"
+    RETURNED = "returned", "Returned to its author"
+
+
+class UpdateDecision(models.TextChoices):
+    """What a reviewer did with a proposed status update."""
+
+    APPROVE = "approve", "Approved"
+    RETURN = "return", "Returned with a comment"
+    DISAGREE = "disagree", "Disagreement recorded"
+
+
+def staff_role(user):
+    """The role shown publicly in place of a name: curators correct the record itself."""
+    return "curator" if user.has_perm("tracker.change_pledge") else "editor"
+
+
+# Sent once the transaction that made a status update public has committed: straight out
+# (record_update) or approved by a second person (StatusUpdate.approve). Receivers get
+# `update` (a StatusUpdate with its pledge). Followers' notifications hook in here.
+update_published = Signal()
+
+
 class StatusUpdateQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(pledge__in=Pledge.objects.public())
+        """Approved updates of public pledges: the only ones the public ever sees."""
+        return self.published().filter(pledge__in=Pledge.objects.public())
+
+    def published(self):
+        """Approved: through the second key, or a change that needed none."""
+        return self.filter(review_state=ReviewState.APPROVED)
+
+    def awaiting_review(self):
+        return self.filter(review_state=ReviewState.PROPOSED)
 
     def timeline(self):
         """Latest event first: by the as-of date each reports, then by when it was recorded.
@@ -1386,7 +1442,11 @@ class StatusUpdateQuerySet(models.QuerySet):
 
 
 class StatusUpdate(models.Model):
-    """One dated, evidenced step in a pledge's history. Append-only: corrections are new rows."""
+    """One dated, evidenced step in a pledge's history.
+
+    Append-only: what was said is never edited, corrections are new rows. Only the review
+    fields move, through approve(), return_to_author() and disagree().
+    """
 
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=20, choices=Status)
@@ -1414,18 +1474,56 @@ class StatusUpdate(models.Model):
         related_name="status_updates",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Rows that arrive without a review state (curated fixtures, bulk seeds, the rows
+    # from before two-key review) are the published record: approved. record_update()
+    # always says which it is.
+    review_state = models.CharField(
+        max_length=10,
+        choices=ReviewState,
+        default=ReviewState.APPROVED,
+        db_default=ReviewState.APPROVED,
+    )
+    base_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The pledge's version when this was proposed: approving is refused if "
+        "another update was published since.",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewed_updates",
+    )
+    reviewer_role = models.CharField(max_length=20, blank=True, db_default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     objects = StatusUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         get_latest_by = ["created_at", "pk"]
+        permissions = [
+            ("review_statusupdate", "Can approve, return or dispute another's status update")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="update_status_valid"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(review_state__in=ReviewState.values), name="update_review_state_valid"
+            ),
         ]
-        indexes = [models.Index(fields=["pledge", "-created_at"])]
+        indexes = [
+            models.Index(fields=["pledge", "-created_at"]),
+            models.Index(
+                fields=["pledge"],
+                condition=Q(review_state="proposed"),
+                name="update_awaiting_review",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.pledge}: {self.get_status_display()} as of {self.as_of}"
@@ -1439,15 +1537,156 @@ class StatusUpdate(models.Model):
     def status_changed(self):
         return self.previous_status != self.status
 
+    @property
+    def is_proposed(self):
+        return self.review_state == ReviewState.PROPOSED
+
+    @property
+    def public_reviewer(self):
+        """Who reviewed it, as the public sees it: a role, or a name if settings allow."""
+        if settings.TRACKER_PUBLIC_STAFF_NAMES and self.reviewed_by:
+            return self.reviewed_by.get_full_name() or self.reviewed_by.get_username()
+        return f"a{'n' if self.reviewer_role[:1] in 'aeiou' else ''} {self.reviewer_role}"
+
+    # The second key --------------------------------------------------------------------
+
+    def approve(self, reviewer, *, comment="", expected_version=None):
+        """Publish a proposed update: the one place a reviewed update reaches the public.
+
+        Refused (ValidationError) for its author or an update no longer awaiting review,
+        and with StaleVersion if another update was published after it was proposed or
+        after the reviewer opened it (`expected_version`): approving it would overwrite
+        a state its author never saw.
+        """
+        self._check_reviewer(reviewer)
+        try:
+            with transaction.atomic():
+                current = self.pledge._lock()
+                self._check_still_proposed()
+                if current.version != self.base_version or (
+                    expected_version is not None and current.version != expected_version
+                ):
+                    raise StaleVersion(self.pledge)
+                now = timezone.now()
+                role = staff_role(reviewer)
+                Review.objects.create(
+                    update=self,
+                    reviewer=reviewer,
+                    reviewer_role=role,
+                    decision=UpdateDecision.APPROVE,
+                    comment=comment,
+                    created_at=now,
+                )
+                self._set_review(
+                    review_state=ReviewState.APPROVED,
+                    reviewed_by=reviewer,
+                    reviewer_role=role,
+                    reviewed_at=now,
+                )
+                self._publish()
+        except StaleVersion as stale:
+            stale.pledge = Pledge.objects.get(pk=self.pledge_id)
+            raise
+        self.pledge.refresh_from_db(fields=["status", "latest_update", "version", "updated_at"])
+
+    def return_to_author(self, reviewer, *, comment):
+        """Send a proposal back with a comment; it never goes public.
+
+        Its author may propose again, on top of the pledge's state by then."""
+        self._decide(reviewer, UpdateDecision.RETURN, comment, ReviewState.RETURNED)
+
+    def disagree(self, reviewer, *, comment):
+        """Record that the reviewer disagrees. The update stays unpublished and awaiting review,
+        for a third person to approve or return; the disagreement stays in the staff history."""
+        self._decide(reviewer, UpdateDecision.DISAGREE, comment, ReviewState.PROPOSED)
+
+    def _decide(self, reviewer, decision, comment, state):
+        self._check_reviewer(reviewer)
+        if not comment.strip():
+            raise ValidationError({"comment": "Say why, for the author and the history."})
+        with transaction.atomic():
+            self.pledge._lock()
+            self._check_still_proposed()
+            Review.objects.create(
+                update=self,
+                reviewer=reviewer,
+                reviewer_role=staff_role(reviewer),
+                decision=decision,
+                comment=comment,
+            )
+            if state != self.review_state:
+                self._set_review(review_state=state)
+
+    def _check_reviewer(self, reviewer):
+        if not reviewer.has_perm("tracker.review_statusupdate"):
+            raise PermissionDenied("Only editors and curators review status updates.")
+        if reviewer.pk == self.author_id:
+            raise PermissionDenied("A second person must review this: you proposed it.")
+
+    def _check_still_proposed(self):
+        state = StatusUpdate.objects.values_list("review_state", flat=True).get(pk=self.pk)
+        if state != ReviewState.PROPOSED:
+            self.review_state = state
+            now = self.get_review_state_display().lower()
+            raise ValidationError(f"This update is no longer awaiting review: it is {now}.")
+
+    def _set_review(self, **fields):
+        StatusUpdate.objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def _publish(self):
+        """Count this update in the pledge's history and set its current status: the latest
+        published event's, so a backfilled update does not take over. Announced on commit."""
+        latest = StatusUpdate.objects.filter(pledge=self.pledge_id).published().timeline()[0]
+        Pledge.objects.filter(pk=self.pledge_id).update(
+            status=latest.status,
+            latest_update=latest,
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        Revision.bump()  # queryset.update() sends no signals
+        transaction.on_commit(self._announce, robust=True)
+
     def start_background_work(self):
-        """Queue what follows a recorded update (tracker.tasks): fetching and archiving
-        its evidence, and, if the status changed, emailing the pledge's followers."""
+        """Queue the archiving of its evidence (tracker.tasks), once recorded."""
         from tracker import tasks  # the tasks import these models
 
         if evidence_ids := list(self.evidence.values_list("pk", flat=True)):
             tasks.archive_evidence.enqueue(evidence_ids)
+
+    def _announce(self):
+        """Once its publication is committed: email the pledge's followers of a change of
+        status (tracker.tasks), and send update_published."""
+        from tracker import tasks  # the tasks import these models
+
         if self.status_changed:
             tasks.notify_followers.enqueue(self.pk)
+        update_published.send(sender=StatusUpdate, update=self)
+
+
+class Review(models.Model):
+    """One reviewer's decision on a proposed update: the staff history of the second key."""
+
+    update = models.ForeignKey(StatusUpdate, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewer_role = models.CharField(max_length=20)
+    decision = models.CharField(max_length=10, choices=UpdateDecision)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=UpdateDecision.values), name="review_decision_valid"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} by {self.reviewer} on {self.created_at:%Y-%m-%d}"
 
 
 class EvidenceHealth(models.TextChoices):

@@ -284,3 +284,13 @@ TRACKER_FETCH_MAX_TEXT = 100_000  # characters of extracted text kept
 # "address:port" pairs the fetcher may reach although they are not public. For tests
 # only (a server on loopback): never set in production, and not read from the environment.
 TRACKER_FETCH_TEST_ALLOWLIST = ()
+
+# Two-key review (issue 14). A change of status to one of these needs a second person,
+# an editor or curator who is not its author, before the public sees it. A note-only
+# update (status unchanged) goes straight out unless TRACKER_REVIEW_NOTE_ONLY.
+TRACKER_REVIEW_STATUSES = os.environ.get(
+    "TRACKER_REVIEW_STATUSES", "achieved,partially_achieved,broken,stalled"
+).split(",")
+TRACKER_REVIEW_NOTE_ONLY = env_bool("TRACKER_REVIEW_NOTE_ONLY", False)
+# Public pages say who reviewed an update by role ("a curator") unless this is on.
+TRACKER_PUBLIC_STAFF_NAMES = env_bool("TRACKER_PUBLIC_STAFF_NAMES", False)

@@ -20,7 +20,8 @@ def archive_evidence(evidence_ids):
 @task
 def notify_followers(update_id):
     """Email each follower of the pledge (or of its counterparts) about a status change."""
-    update = StatusUpdate.objects.filter(pk=update_id).first()
+    # Published only: a proposal awaiting its second key, or a withdrawn one, is news to no one.
+    update = StatusUpdate.objects.published().filter(pk=update_id).first()
     if update is None:
         return 0
     return follow.notify_status_change(update)

@@ -8,7 +8,7 @@ from django.views.generic.base import RedirectView
 from tracker import errors, feeds
 from tracker.caching import public_view
 from tracker.forms import LoginForm
-from tracker.views import api, data, follow, ingest, public, staff
+from tracker.views import api, data, follow, ingest, public, review, staff
 
 staff_patterns = [
     path("", staff.worklist, name="worklist"),
@@ -19,6 +19,7 @@ staff_patterns = [
     path("pledges/<slug:slug>/", staff.pledge_by_slug, name="pledge_by_slug"),
     path("bulk/", staff.bulk_update, name="bulk_update"),
     path("statements/new/", ingest.new_statement, name="statement_new"),
+    path("updates/<int:pk>/review/", review.review_update, name="review_update"),
 ]
 
 urlpatterns = [

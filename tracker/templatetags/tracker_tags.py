@@ -13,7 +13,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from tracker.exports import HTMLSafeJSONEncoder
-from tracker.models import Basis, DatePrecision, Status
+from tracker.models import Basis, DatePrecision, Status, StatusUpdate
 
 register = template.Library()
 
@@ -333,3 +333,9 @@ def ld_json(data):
     <script> element or open a comment. A data block runs nothing, so the CSP allows it."""
     encoded = json.dumps(data, cls=HTMLSafeJSONEncoder, ensure_ascii=False)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(encoded))  # noqa: S308
+
+
+@register.simple_tag
+def awaiting_review_count():
+    """Status updates proposed and not yet reviewed: one count query, on staff pages only."""
+    return StatusUpdate.objects.awaiting_review().count()

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -33,6 +33,7 @@ from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm
 from tracker.htmx import is_fragment
 from tracker.models import (
     Pledge,
+    Review,
     SavedFilters,
     StaleVersion,
     Status,
@@ -46,10 +47,12 @@ HISTORY_PER_PAGE = 10
 
 def _worklist_pledges():
     """The one queryset behind every worklist row: a fixed number of queries per page."""
+    awaiting = StatusUpdate.objects.awaiting_review().filter(pledge=OuterRef("pk"))
     return (
         Pledge.objects.with_overdue()
         .select_related("statement__issuing_body", "latest_update__author", "maker__person")
         .prefetch_related("counterparts")
+        .annotate(pending_review=Subquery(awaiting.order_by("created_at", "pk").values("pk")[:1]))
     )
 
 
@@ -237,7 +240,13 @@ def record_update(request, pk):
         return _update_response(request, pledge, form, evidence, status=422)
 
     as_of = date_format(update.as_of, "j M Y")
-    notice = f"Saved: “{pledge}” is now {update.get_status_display()} as of {as_of}."
+    if update.is_proposed:
+        notice = (
+            f"Proposed: “{pledge}” as {update.get_status_display()} as of {as_of}. "
+            "It goes public once another editor or curator approves it."
+        )
+    else:
+        notice = f"Saved: “{pledge}” is now {update.get_status_display()} as of {as_of}."
     if not is_fragment(request):
         messages.success(request, notice)
         return redirect(_safe_next(request, reverse("staff:pledge_detail", args=[pledge.pk])))
@@ -312,8 +321,10 @@ def _update_response(request, pledge, form, evidence, status=200, **extra):
 def _history_page(request, pledge):
     updates = (
         pledge.updates.timeline()
-        .select_related("author", "source_statement")
-        .prefetch_related("evidence")
+        .select_related("author", "reviewed_by", "source_statement")
+        .prefetch_related(
+            "evidence", Prefetch("reviews", queryset=Review.objects.select_related("reviewer"))
+        )
     )
     return Paginator(updates, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
 
@@ -362,10 +373,10 @@ def bulk_update(request):
     if not (form.is_valid() and evidence.is_valid()):
         return _bulk_page(request, form, evidence, _posted_rows(form), status=422)
 
-    saved, conflicts = [], []
+    saved, proposed, conflicts = [], [], []
     for pledge, version in form.versions.items():
         try:
-            pledge.record_update(
+            update = pledge.record_update(
                 **form.written(),
                 evidence=evidence.links(),
                 author=request.user,
@@ -376,10 +387,17 @@ def bulk_update(request):
         except ValidationError:  # the form checks the same rules; a pledge changed under it
             conflicts.append(Pledge.objects.get(pk=pledge.pk))
         else:
-            saved.append(pledge)
+            (proposed if update.is_proposed else saved).append(pledge)
 
     status_name = Status(form.cleaned_data["status"]).label
     done = f"Saved: {len(saved)} pledge{pluralize(len(saved))} now {status_name}."
+    if proposed:
+        done = (
+            f"Proposed: {len(proposed)} pledge{pluralize(len(proposed))} as {status_name}; "
+            "each goes public once another editor or curator approves it."
+            + (f" {done}" if saved else "")
+        )
+        saved += proposed
     if not conflicts:
         messages.success(request, done)
         return redirect(_safe_next(request, reverse("staff:worklist")))
