@@ -15,7 +15,7 @@ from tracker import models
 
 def ensure_groups():
     """The role groups the migrations make (0002, the Curators' permissions from 0009, the
-    reviewers' from 0012).
+    reviewers' from 0012, the corrections log's from 0013).
     A transactional test's flush removes them (it re-creates permissions, not data), so
     factories put them back when needed. A serialized rollback (test_browser_admin) flushes
     without making content types and permissions again: those are made first."""
@@ -25,6 +25,8 @@ def ensure_groups():
     groups = import_module("tracker.migrations.0002_groups").GROUPS
     curators_too = import_module("tracker.migrations.0009_ingest").CURATOR_PERMISSIONS
     reviewers = import_module("tracker.migrations.0012_two_key_review").REVIEWERS
+    corrections = import_module("tracker.migrations.0013_edit_history_and_corrections")
+    curators_too = [*curators_too, *corrections.CURATOR_GRANTS]
     for name, codenames in groups.items():
         if name == "Curators":
             codenames = [*codenames, *curators_too]

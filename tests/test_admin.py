@@ -12,7 +12,7 @@ from tests.factories import (
     SuggestionReviewFactory,
     TopicFactory,
 )
-from tracker.models import Pledge, Statement
+from tracker.models import Correction, Pledge, Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,7 @@ def records():
     pledge = PledgeFactory(counterparts=[CounterpartFactory()], topics=[TopicFactory()])
     SpeakerFactory(statement=pledge.statement)
     StatusUpdateFactory(pledge=pledge)
+    Correction.record(pledge, {"Title": ["a", "b"]}, reason="A typo.", author=None)
     BodyFactory()
     PersonFactory()
     SuggestionReviewFactory(statement=pledge.statement)

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 # session, user, the user's and the groups' permissions; the saved filters; "My day" (the
 # revision its pledge counts are kept for, the counts when not yet kept, my updates this
 # week); counterparts, topics and recent statements for the filter options; the count, the
-# page, its counterparts.
-WORKLIST_QUERIES = 14
+# page, its counterparts; the count of updates awaiting review in the navigation.
+WORKLIST_QUERIES = 15
 # A fragment has no "My day"; with filters, looking up a chosen counterpart and topic to
 # validate them, and remembering the filters when they changed (one write).
 FILTERED_QUERIES = 13
@@ -96,6 +96,7 @@ def test_pledge_page_query_count_is_fixed(editor_client, editor, django_assert_m
             evidence=[("https://example.org/x", "X")],
         )
     # session, user, permissions (2), pledge, counterparts, topics, history count, page, evidence
-    with django_assert_max_num_queries(10):
+    # + the awaiting-review count in the navigation, the reviews of the updates shown
+    with django_assert_max_num_queries(12):
         response = editor_client.get(reverse("staff:pledge_detail", args=[pledge.pk]))
     assert len(response.context["updates"]) == 10

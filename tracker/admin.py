@@ -1,11 +1,74 @@
 """The curators' workspace: add and correct statements and pledges."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import models
+
+# One reason per save, on the statement's or the pledge's own form; inline pledges and
+# speakers read it from the same POST.
+REASON = "public_reason"
+REASON_REQUIRED = (
+    "This changes the published record ({fields}): give the public reason for the correction."
+)
+
+
+def public_reason(data):
+    return data.get(REASON, "").strip()
+
+
+class CorrectionForm(forms.ModelForm):
+    """A change to the cited fields of a published record needs a public reason.
+
+    Compared with what is stored, not with the form's initial values, so a revert from
+    the history (whose form starts from the old version) is held to the same rule.
+    `corrections` holds the changes for the admin to log once saved.
+    """
+
+    public_reason = forms.CharField(
+        label="Public reason for a correction",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when a published quote, title, date, attribution or target "
+        "changes: shown, dated, on the pledge page, on /corrections/ and in its feed. "
+        "Not needed for drafts.",
+    )
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the new values
+        self.corrections = {}
+        if self.instance.pk is None or self.errors:
+            return
+        self.corrections = models.corrected_fields(self.instance)
+        if self.corrections and not public_reason(self.data):
+            message = REASON_REQUIRED.format(fields=", ".join(self.corrections).lower())
+            self.add_error(REASON if REASON in self.fields else None, message)
+
+
+class InlineCorrectionForm(CorrectionForm):
+    """A pledge inline on the statement form: the reason is the statement form's."""
+
+    public_reason = None
+
+
+def _log_corrections(request, form, obj):
+    if getattr(form, "corrections", None):
+        models.Correction.record(
+            obj, form.corrections, reason=public_reason(form.data), author=request.user
+        )
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Every change recorded with who, when and the field diff; curators revert from it."""
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = public_reason(form.data) or None
+        super().save_model(request, obj, form, change)
+        _log_corrections(request, form, obj)
 
 
 @admin.action(description="Publish the selected records")
@@ -44,8 +107,31 @@ class StatementChildFormSet(BaseInlineFormSet):
         return form
 
 
+class SpeakerFormSet(BaseInlineFormSet):
+    """Who said it is attribution: changing a published statement's speakers needs a reason."""
+
+    def clean(self):
+        super().clean()
+        self.corrections = {}
+        statement = self.instance
+        if not (statement.pk and statement.is_published and self.has_changed()):
+            return
+        before = [str(s) for s in statement.speaker_set.select_related("person")]
+        after = [
+            str(form.instance)
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if before == after:
+            return
+        self.corrections = {"Speakers": ["; ".join(before), "; ".join(after)]}
+        if not public_reason(self.data):
+            raise forms.ValidationError(REASON_REQUIRED.format(fields="speakers"))
+
+
 class SpeakerInline(admin.StackedInline):
     model = models.Speaker
+    formset = SpeakerFormSet
     extra = 0
     autocomplete_fields = ["person"]
     fields = [
@@ -67,6 +153,7 @@ def limit_maker_to_speakers(form, statement):
 
 class PledgeInline(admin.StackedInline):
     model = models.Pledge
+    form = InlineCorrectionForm
     formset = StatementChildFormSet
     extra = 0
     show_change_link = True
@@ -125,7 +212,8 @@ class StatusUpdateInline(admin.TabularInline):
 
 
 @admin.register(models.Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(HistoryAdmin):
+    form = CorrectionForm
     list_display = ["title", "kind", "display_date", "issuing_body", "pledge_count", "is_published"]
     list_filter = [
         "is_published",
@@ -159,7 +247,19 @@ class StatementAdmin(admin.ModelAdmin):
         ),
         ("Source", {"fields": ["publisher", "source_url", "source_file", "language"]}),
         ("Text", {"fields": ["text", "notes"]}),
+        ("Correction", {"fields": [REASON]}),
     ]
+
+    def save_formset(self, request, form, formset, change):
+        reason = public_reason(request.POST) or None
+        for child in formset.forms:
+            child.instance._change_reason = reason
+        super().save_formset(request, form, formset, change)
+        for child in formset.forms:
+            if child.instance.pk:
+                _log_corrections(request, child, child.instance)
+        if getattr(formset, "corrections", None):  # the speakers
+            _log_corrections(request, formset, form.instance)
 
     def get_queryset(self, request):
         return (
@@ -179,7 +279,8 @@ class StatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Pledge)
-class PledgeAdmin(admin.ModelAdmin):
+class PledgeAdmin(HistoryAdmin):
+    form = CorrectionForm
     list_display = ["title", "statement", "status", "display_target", "specificity", "is_published"]
     list_filter = [
         "is_published",
@@ -239,6 +340,7 @@ class PledgeAdmin(admin.ModelAdmin):
                 "fields": ["status", "version", "latest_update", "created_at", "updated_at"],
             },
         ),
+        ("Correction", {"fields": [REASON]}),
     ]
 
     def get_form(self, request, obj=None, **kwargs):
@@ -280,7 +382,7 @@ class StatusUpdateAdmin(admin.ModelAdmin):
         return False
 
 
-class NamedAdmin(admin.ModelAdmin):
+class NamedAdmin(HistoryAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -342,6 +444,22 @@ class BodyAdmin(NamedAdmin):
 @admin.register(models.Person)
 class PersonAdmin(NamedAdmin):
     list_display = ["name"]
+
+
+@admin.register(models.Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """The public corrections log: written by saving a correction, never edited here."""
+
+    list_display = ["created_at", "subject", "changed_fields", "reason", "author"]
+    list_select_related = ["pledge", "statement", "author"]
+    search_fields = ["reason", "pledge__title", "statement__title"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 admin.site.site_header = "Korea Pledge Tracker: curation"

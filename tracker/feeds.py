@@ -1,5 +1,6 @@
 """Feeds of status updates: every public pledge, one counterpart's, one topic's or one
 pledge's, each as Atom and as JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
+Also an Atom feed of corrections.
 
 A JSON feed is its Atom feed's class with another feed_type and url_name: the same items,
 so the two can never disagree on what is public. The URLconf wraps them in
@@ -16,7 +17,7 @@ from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
 from tracker.exports import HTMLSafeJSONEncoder
-from tracker.models import Counterpart, Pledge, StatusUpdate, Topic, absolute_url
+from tracker.models import Correction, Counterpart, Pledge, StatusUpdate, Topic, absolute_url
 
 ITEMS = 50
 
@@ -192,3 +193,43 @@ class TopicJSONFeed(TopicFeed):
 class PledgeJSONFeed(PledgeFeed):
     feed_type = JSONFeed
     url_name = "pledge_feed_json"
+
+
+class CorrectionFeed(StatusChangeFeed):
+    """Every public correction to the record: what changed and why."""
+
+    title = "Korea Pledge Tracker: corrections"
+    subtitle = "Each change to a published quote, title, date, attribution or status history."
+
+    def link(self):
+        return absolute_url(reverse("correction_list"))
+
+    def feed_url(self):
+        return absolute_url(reverse("correction_feed"))
+
+    def items(self):
+        return Correction.objects.public().select_related("pledge", "statement")[:ITEMS]
+
+    def item_title(self, correction):
+        return f"Correction to “{correction.subject}”: {correction.changed_fields}"
+
+    def item_link(self, correction):
+        return absolute_url(correction.get_absolute_url())
+
+    def item_description(self, correction):
+        changes = format_html_join(
+            "",
+            "<li>{}: previously “{}”, now “{}”</li>",
+            ((field, before, after) for field, (before, after) in correction.changes.items()),
+        )
+        return format_html(
+            "{}<ul>{}</ul>",
+            mark_safe(linebreaks(correction.reason, autoescape=True)),  # noqa: S308 - escaped
+            changes,
+        )
+
+    def item_pubdate(self, correction):
+        return correction.created_at
+
+    def item_updateddate(self, correction):
+        return correction.created_at

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 
 # Length limits on free text, checked by every form (the admin's, the staff's) rather
 # than by maxlength in the browser, which would silently cut pasted text. Generous for
@@ -377,6 +378,7 @@ class Counterpart(NamedModel):
         help_text="For a grouping: the countries in it. Its pledges then also count for each "
         "member, marked as made via the grouping.",
     )
+    history = HistoricalRecords()
 
     objects = CounterpartQuerySet.as_manager()
 
@@ -392,6 +394,8 @@ class Counterpart(NamedModel):
 
 
 class Topic(NamedModel):
+    history = HistoricalRecords()
+
     def get_absolute_url(self):
         return reverse("topic_detail", args=[self.slug])
 
@@ -432,12 +436,15 @@ class Body(NamedModel):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
+    history = HistoricalRecords()
 
     class Meta(NamedModel.Meta):
         verbose_name_plural = "bodies"
 
 
 class Person(NamedModel):
+    history = HistoricalRecords()
+
     class Meta(NamedModel.Meta):
         verbose_name_plural = "people"
 
@@ -527,6 +534,10 @@ class Statement(SluggedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = StatementQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # What a reader cites: a change to these once published needs a public reason.
+    CORRECTED_FIELDS = ["title", "date", "date_precision", "issuing_body"]
 
     class Meta:
         ordering = [F("date").desc(nulls_last=True), "title"]
@@ -629,6 +640,7 @@ class Speaker(models.Model):
         help_text="Person, office and doubt: the speaker filter's key, so one person's "
         "attributions under different offices, or doubted ones, are never merged.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -1047,6 +1059,14 @@ class Pledge(SluggedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PledgeQuerySet.as_manager()
+    # The status fields move with each status update, which is its own history.
+    history = HistoricalRecords(
+        excluded_fields=["status", "latest_update", "version", "updated_at", "target_deadline"],
+        m2m_fields=[counterparts, topics],
+    )
+
+    # What a reader cites: a change to these once published needs a public reason.
+    CORRECTED_FIELDS = ["quote", "title", "statement", "target_date", "target_precision"]
 
     class Meta:
         ordering = ["statement", "pk"]
@@ -1854,6 +1874,95 @@ class SavedFilters(models.Model):
 
 revision_moved = Signal()
 """Sent by Revision.bump(), so tracker.caching forgets the revision it remembers."""
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def public(self):
+        """Corrections to what the public can see: a public pledge or statement."""
+        return self.filter(
+            Q(pledge__in=Pledge.objects.public()) | Q(statement__in=Statement.objects.public())
+        )
+
+
+def corrected_fields(instance):
+    """{field label: [before, after]} for the cited fields of a published record that
+    `instance` (unsaved) changes, compared with what is stored; {} for a draft."""
+    stored = type(instance).objects.public().filter(pk=instance.pk).first()
+    if stored is None:
+        return {}
+    changes = {}
+    for name in instance.CORRECTED_FIELDS:
+        field = instance._meta.get_field(name)
+        before, after = getattr(stored, field.attname), getattr(instance, field.attname)
+        if before != after:
+            if field.is_relation:
+                before, after = getattr(stored, name), getattr(instance, name)
+            changes[str(field.verbose_name).capitalize()] = [_text(before), _text(after)]
+    return changes
+
+
+def _text(value):
+    return "" if value is None else str(value)
+
+
+class Correction(models.Model):
+    """A public, dated explanation of a change to the published record.
+
+    Made when a curator changes a published pledge's quote, title, statement or target,
+    a published statement's title, date, body or speakers, or the published status
+    history. Shown on the pledge page, on /corrections/ and in the corrections feed.
+    """
+
+    pledge = models.ForeignKey(
+        Pledge, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+    )
+    statement = models.ForeignKey(
+        Statement, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+    )
+    changes = models.JSONField(default=dict, help_text="{field: [before, after]}")
+    reason = models.TextField(help_text="Public: why the record was corrected.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pledge__isnull=False) | Q(statement__isnull=False),
+                name="correction_names_a_record",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="correction_has_a_reason"),
+        ]
+
+    def __str__(self):
+        return f"Correction to {self.subject} on {self.created_at:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return f"{self.subject.get_absolute_url()}#correction-{self.pk}"
+
+    @classmethod
+    def record(cls, obj, changes, *, reason, author):
+        """Log a correction to `obj`, a pledge or a statement."""
+        if not reason.strip():
+            raise ValidationError({"public_reason": "Give the public reason for this correction."})
+        key = "pledge" if isinstance(obj, Pledge) else "statement"
+        return cls.objects.create(
+            **{key: obj}, changes=changes, reason=reason.strip(), author=author
+        )
+
+    @property
+    def subject(self):
+        """The pledge or statement corrected."""
+        return self.pledge or self.statement
+
+    @property
+    def changed_fields(self):
+        """What was corrected, in words: "quote, title"."""
+        return ", ".join(self.changes).lower()
 
 
 class Revision(models.Model):

@@ -15,6 +15,7 @@ TRACKED = [
     models.Topic,
     models.Body,
     models.Person,
+    models.Correction,
 ]
 
 

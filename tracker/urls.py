@@ -59,6 +59,8 @@ urlpatterns = [
         "topics/<slug:slug>/feed/json/", public_view(feeds.TopicJSONFeed()), name="topic_feed_json"
     ),
     path("about/", public.about, name="about"),
+    path("corrections/", public.correction_list, name="correction_list"),
+    path("corrections/feed/", public_view(feeds.CorrectionFeed()), name="correction_feed"),
     path("feed/", public_view(feeds.StatusChangeFeed()), name="feed"),
     path("feed/json/", public_view(feeds.StatusChangeJSONFeed()), name="feed_json"),
     path("api/", api.docs, name="api_docs"),

@@ -22,6 +22,7 @@ from tracker.exports import API_FIELDS, CSV_HEADER
 from tracker.filters import PledgeFilter, RowsPaginator
 from tracker.htmx import is_fragment
 from tracker.models import (
+    Correction,
     Counterpart,
     Pledge,
     Restatement,
@@ -92,6 +93,9 @@ def pledge_detail(request, slug):
     context = {
         "pledge": pledge,
         "page_url": absolute_url(pledge.get_absolute_url()),
+        "corrections": public_corrections().filter(
+            Q(pledge=pledge) | Q(statement_id=pledge.statement_id)
+        ),
         "claim_review": claim_review(pledge, list(pledge.updates.all())),
         "embed_snippet": format_html(
             '<a href="{}"><img src="{}" alt="{}: {} (Korea Pledge Tracker)" height="20"></a>',
@@ -295,3 +299,17 @@ def pledges_csv(request):
         filename="pledges.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+# Corrections ----------------------------------------------------------------------------
+
+
+def public_corrections():
+    """Corrections to the public record, newest first, with what each names."""
+    return Correction.objects.public().select_related("pledge", "statement")
+
+
+@public_view(params=["page"])
+def correction_list(request):
+    page = Paginator(public_corrections(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "public/corrections.html", {"page": page})

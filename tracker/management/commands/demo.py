@@ -12,7 +12,9 @@ from django.core.management.commands.runserver import Command as RunserverComman
 from django.db import transaction
 from django_tasks_db.management.commands.db_worker import Worker
 
-from tracker.models import Pledge, Statement
+from tracker.models import Body, Counterpart, Person, Pledge, Speaker, Statement, Topic
+
+HISTORY_MODELS = [Statement, Speaker, Pledge, Person, Counterpart, Topic, Body]
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts exist only with DEBUG on
 # The statements and pledges from the seed documents, then the follow-up on them.
@@ -84,6 +86,13 @@ class Command(RunserverCommand):
         # Fixtures write status updates row by row, bypassing record_update(): bring each
         # pledge's current status, latest update and version into line with its history.
         Pledge.objects.refresh_status()
+        # loaddata writes no edit history of its own: record each loaded row without one
+        # as its first version, so the admin's history diffs the first correction with it.
+        for model in HISTORY_MODELS:
+            missing = model.objects.exclude(pk__in=model.history.values("id"))
+            model.history.bulk_history_create(
+                list(missing), default_change_reason="Loaded from the fixtures"
+            )
 
     @transaction.atomic
     def create_demo_accounts(self):
