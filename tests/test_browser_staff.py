@@ -191,10 +191,10 @@ def test_two_editors_conflict_and_nothing_is_lost(browser, page, live_server, wo
         mine = open_form(page, consulate)
         theirs = open_form(other, consulate)
 
-        theirs.get_by_label("New status").select_option(label="Stalled")
+        theirs.get_by_label("New status").select_option(label="Not started")
         theirs.get_by_label("Public note").fill("Budget frozen by the National Assembly.")
         theirs.get_by_role("button", name="Save update").click()
-        expect(row(other, consulate).locator(".badge--stalled")).to_be_visible()
+        expect(row(other, consulate).locator(".badge--not_started")).to_be_visible()
 
         my_note = "Ground broken on 3 May; see the embassy's photos."
         mine.get_by_label("New status").select_option(label="In progress")
@@ -205,7 +205,7 @@ def test_two_editors_conflict_and_nothing_is_lost(browser, page, live_server, wo
         expect(conflict).to_be_focused()
         expect(conflict).to_contain_text("Budget frozen by the National Assembly.")
         expect(conflict).to_contain_text("editor2")
-        expect(row(page, consulate).locator(".pledge-row .badge--stalled")).to_be_visible()
+        expect(row(page, consulate).locator(".pledge-row .badge--not_started")).to_be_visible()
         mine = row(page, consulate).locator("form.update-form")
         expect(mine.get_by_label("Public note")).to_have_value(my_note)
         expect(page.locator("#messages")).to_contain_text("someone else updated")

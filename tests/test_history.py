@@ -10,9 +10,18 @@ from html.parser import HTMLParser
 import feedparser
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.factories import PersonFactory, PledgeFactory, SpeakerFactory, StatementFactory
-from tracker.models import Correction, Pledge, Statement
+from tests.factories import (
+    PersonFactory,
+    PledgeFactory,
+    SpeakerFactory,
+    StatementFactory,
+    published_update,
+)
+from tracker.models import Correction, Pledge, Statement, Status
+
+TODAY = timezone.localdate()
 
 pytestmark = pytest.mark.django_db
 
@@ -268,7 +277,8 @@ def test_a_correction_shows_on_the_pledge_page_corrections_page_and_feed(
         public_reason="The ministry's notice says consulate-general.",
     )
     correction = Correction.objects.get()
-    day = f"{correction.created_at.day} {correction.created_at:%B %Y}"
+    made = timezone.localtime(correction.created_at)
+    day = f"{made.day} {made:%B %Y}"
 
     page = text(client.get("/pledges/consulate/"))
     assert "The ministry's notice says consulate-general." in page
@@ -312,3 +322,43 @@ def test_corrections_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):
         response = client.get(reverse("correction_list"))
     assert response.status_code == 200 and "Reason 29" in text(response)
+
+
+# Corrections to the status history ------------------------------------------------------------
+
+
+def test_a_curator_withdraws_a_published_update_with_a_public_reason(
+    client, curator_client, curator, editor, pledge
+):
+    first = published_update(
+        pledge, status=Status.IN_PROGRESS, as_of=TODAY, public_note="Lease signed.", author=editor
+    )
+    wrong = published_update(
+        pledge, status=Status.ACHIEVED, as_of=TODAY, public_note="WRONG: opened.", author=editor
+    )
+    url = reverse("staff:withdraw_update", args=[wrong.pk])
+    refused = curator_client.post(url, {"reason": ""})
+    assert refused.status_code == 422 and "This field is required" in text(refused)
+
+    response = curator_client.post(url, {"reason": "The opening was postponed; we erred."})
+    assert response.status_code == 302
+    pledge.refresh_from_db()
+    assert (pledge.status, pledge.latest_update) == (Status.IN_PROGRESS, first)
+    page = text(client.get(pledge.get_absolute_url()))
+    assert "WRONG: opened." not in page.split('id="corrections"')[0]  # gone from the timeline
+    assert "The opening was postponed; we erred." in page
+    assert "The opening was postponed; we erred." in text(client.get("/corrections/feed/"))
+    assert "WRONG" not in text(client.get("/feed/"))
+
+    again = curator_client.post(url, {"reason": "Twice."})
+    assert again.status_code == 409
+
+
+def test_editors_cannot_withdraw(editor_client, editor, pledge):
+    update = published_update(
+        pledge, status=Status.IN_PROGRESS, as_of=TODAY, public_note="Begun.", author=editor
+    )
+    url = reverse("staff:withdraw_update", args=[update.pk])
+    assert editor_client.post(url, {"reason": "No."}).status_code == 403
+    pledge.refresh_from_db()
+    assert pledge.status == Status.IN_PROGRESS

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import PledgeFactory, UserFactory
+from tests.factories import PledgeFactory, UserFactory, published_update
 from tracker.models import Pledge, SavedFilters, Status, StatusUpdate
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +92,11 @@ def day(editor):
     PledgeFactory(title="Someday")
     PledgeFactory(title="Also due", target_date=today, target_precision="day")
     done = PledgeFactory(title="Done", target_date=today, target_precision="day")
-    done.record_update(status=Status.ACHIEVED, as_of=today, public_note="Delivered.", author=editor)
+    published_update(
+        done, status=Status.ACHIEVED, as_of=today, public_note="Delivered.", author=editor
+    )
     other = UserFactory(username="other", groups=["Editors"])
-    late.record_update(status=Status.STALLED, as_of=today, public_note="Stuck.", author=other)
+    published_update(late, status=Status.STALLED, as_of=today, public_note="Stuck.", author=other)
     return {"due": due, "late": late, "done": done}
 
 

@@ -217,3 +217,15 @@ class ReviewForm(forms.Form):
         ):
             self.add_error("comment", "Say why, for the author and the history.")
         return data
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Public reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown, dated, on the pledge page, on /corrections/ and in its feed.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -1421,6 +1421,7 @@ class ReviewState(models.TextChoices):
     PROPOSED = "proposed", "Awaiting review"
     APPROVED = "approved", "Published"
     RETURNED = "returned", "Returned to its author"
+    WITHDRAWN = "withdrawn", "Withdrawn after publication"
 
 
 class UpdateDecision(models.TextChoices):
@@ -1619,6 +1620,36 @@ class StatusUpdate(models.Model):
         """Record that the reviewer disagrees. The update stays unpublished and awaiting review,
         for a third person to approve or return; the disagreement stays in the staff history."""
         self._decide(reviewer, UpdateDecision.DISAGREE, comment, ReviewState.PROPOSED)
+
+    def withdraw(self, curator, *, reason):
+        """Take a published update out of the public record: a correction to the status
+        history, so it needs a curator and a public reason, logged as a Correction.
+
+        The pledge's status falls back to the latest update still published."""
+        if not curator.has_perm("tracker.change_pledge"):
+            raise PermissionDenied("Only curators correct the published record.")
+        with transaction.atomic():
+            self.pledge._lock()
+            state = StatusUpdate.objects.values_list("review_state", flat=True).get(pk=self.pk)
+            if state != ReviewState.APPROVED:
+                raise ValidationError("Only a published update can be withdrawn.")
+            change = {
+                f"Status update as of {self.as_of.day} {self.as_of:%B %Y}": [
+                    f"{self.get_status_display()}: {self.public_note}".strip(": "),
+                    "withdrawn",
+                ]
+            }
+            Correction.record(self.pledge, change, reason=reason, author=curator)
+            self._set_review(review_state=ReviewState.WITHDRAWN)
+            latest = StatusUpdate.objects.filter(pledge=self.pledge_id).published().timeline()
+            latest = latest.first()
+            Pledge.objects.filter(pk=self.pledge_id).update(
+                status=latest.status if latest else Status.NOT_YET_RATED,
+                latest_update=latest,
+                version=F("version") + 1,
+                updated_at=timezone.now(),
+            )
+            Revision.bump()
 
     def _decide(self, reviewer, decision, comment, state):
         self._check_reviewer(reviewer)

@@ -1,6 +1,6 @@
 """Every write to the record moves the Revision, which public caches and ETags key on."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from tracker import models
 
@@ -23,7 +23,18 @@ def _bump(sender, **kwargs):
     models.Revision.bump()
 
 
+def _no_history_for_loaded_rows(sender, instance, raw, **kwargs):
+    """loaddata saves a row raw, then sets its many-to-many fields, which would write edit
+    history (django-simple-history's m2m tracking does not know the load is raw): a
+    restored backup would grow new history rows. The loaded history is the history."""
+    if raw:
+        instance.skip_history_when_saving = True
+
+
 def connect():
+    pre_save.connect(
+        _no_history_for_loaded_rows, sender=models.Pledge, dispatch_uid="history-raw-pledge"
+    )
     for model in TRACKED:
         post_save.connect(_bump, sender=model, dispatch_uid=f"revision-save-{model.__name__}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"revision-delete-{model.__name__}")

@@ -20,6 +20,7 @@ staff_patterns = [
     path("bulk/", staff.bulk_update, name="bulk_update"),
     path("statements/new/", ingest.new_statement, name="statement_new"),
     path("updates/<int:pk>/review/", review.review_update, name="review_update"),
+    path("updates/<int:pk>/withdraw/", review.withdraw_update, name="withdraw_update"),
 ]
 
 urlpatterns = [

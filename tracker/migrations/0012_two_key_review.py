@@ -89,6 +89,7 @@ class Migration(migrations.Migration):
                     ("proposed", "Awaiting review"),
                     ("approved", "Published"),
                     ("returned", "Returned to its author"),
+                    ("withdrawn", "Withdrawn after publication"),
                 ],
                 db_default="approved",
                 default="approved",
@@ -127,7 +128,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="statusupdate",
             constraint=models.CheckConstraint(
-                condition=models.Q(("review_state__in", ["proposed", "approved", "returned"])),
+                condition=models.Q(("review_state__in", ["proposed", "approved", "returned", "withdrawn"])),
                 name="update_review_state_valid",
             ),
         ),

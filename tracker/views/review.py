@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tracker.forms import ReviewForm
+from tracker.forms import ReviewForm, WithdrawForm
 from tracker.models import Review, Speaker, StaleVersion, StatusUpdate, UpdateDecision
 
 DONE = {
@@ -91,3 +91,29 @@ def _review_page(request, update, form, status=200, **context):
         current=pledge.latest_update,
     )
     return render(request, "staff/review.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@login_required
+@permission_required("tracker.change_pledge", raise_exception=True)
+def withdraw_update(request, pk):
+    """A curator takes a published update back, with a public reason: a correction."""
+    update = _get_update(pk)
+    form = WithdrawForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                update.withdraw(request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+                status = 409
+            else:
+                notice = f"Withdrawn from “{update.pledge}”, with your reason published."
+                messages.success(request, notice)
+                return redirect("staff:pledge_detail", pk=update.pledge_id)
+        else:
+            status = 422
+    context = {"update": update, "pledge": update.pledge, "form": form}
+    return render(request, "staff/withdraw.html", context, status=status)
