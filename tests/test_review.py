@@ -15,11 +15,11 @@ from tests.factories import PledgeFactory, UserFactory
 from tracker.models import (
     Pledge,
     Review,
-    ReviewDecision,
     ReviewState,
     StaleVersion,
     Status,
     StatusUpdate,
+    UpdateDecision,
     update_published,
 )
 
@@ -125,7 +125,7 @@ def test_approval_publishes_moves_the_status_and_says_so_once(
     assert heard == [update.pk]
     review = Review.objects.get()
     assert (review.decision, review.reviewer, review.comment) == (
-        ReviewDecision.APPROVE,
+        UpdateDecision.APPROVE,
         editor2,
         "Checked the embassy's notice.",
     )
@@ -238,7 +238,7 @@ def test_the_author_sees_no_review_buttons(pledge, editor, editor_client):
 
 def test_self_approval_is_refused_with_403(pledge, editor, editor_client):
     update = propose(pledge, editor)
-    response = decide(editor_client, update, ReviewDecision.APPROVE)
+    response = decide(editor_client, update, UpdateDecision.APPROVE)
     assert response.status_code == 403
     pledge.refresh_from_db()
     assert pledge.status == Status.NOT_YET_RATED
@@ -247,7 +247,7 @@ def test_self_approval_is_refused_with_403(pledge, editor, editor_client):
 def test_readers_and_strangers_cannot_review(pledge, editor, reader_client):
     update = propose(pledge, editor)
     assert reader_client.get(review_url(update)).status_code == 403
-    assert decide(reader_client, update, ReviewDecision.APPROVE).status_code == 403
+    assert decide(reader_client, update, UpdateDecision.APPROVE).status_code == 403
     anonymous = Client().get(review_url(update))
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
@@ -259,7 +259,7 @@ def test_wrong_method_is_405(pledge, editor, editor2):
 
 def test_return_without_a_comment_is_422_with_the_message(pledge, editor, editor2):
     update = propose(pledge, editor)
-    response = decide(client_for(editor2), update, ReviewDecision.RETURN)
+    response = decide(client_for(editor2), update, UpdateDecision.RETURN)
     assert response.status_code == 422
     assert "Say why" in text(response)
     assert not Review.objects.exists()
@@ -276,7 +276,7 @@ def test_stale_approval_is_409_with_the_newer_state(pledge, editor, editor2, cur
     seen = pledge.version
     newer = propose(pledge, UserFactory(groups=["Editors"]), note="Opened on 3 May.")
     newer.approve(curator)
-    response = decide(reviewer, stale, ReviewDecision.APPROVE, version=seen)
+    response = decide(reviewer, stale, UpdateDecision.APPROVE, version=seen)
     page = text(response)
     assert response.status_code == 409
     assert "the pledge changed after this was proposed" in page
@@ -288,7 +288,7 @@ def test_stale_approval_is_409_with_the_newer_state(pledge, editor, editor2, cur
 def test_approving_after_another_reviewer_returned_it_is_409(pledge, editor, editor2, curator):
     update = propose(pledge, editor)
     update.return_to_author(curator, comment="Which notice?")
-    response = decide(client_for(editor2), update, ReviewDecision.APPROVE)
+    response = decide(client_for(editor2), update, UpdateDecision.APPROVE)
     assert response.status_code == 409
     assert "no longer awaiting review" in text(response)
 
@@ -323,7 +323,7 @@ def test_propose_review_approve_public(client, pledge, editor, editor_client, ed
     assert pledge.title in worklist and "Awaiting review" in worklist
     assert 'class="nav-count">1<' in worklist
     update = StatusUpdate.objects.get()
-    response = decide(reviewer, update, ReviewDecision.APPROVE)
+    response = decide(reviewer, update, UpdateDecision.APPROVE)
     assert response.status_code == 302
     assert 'class="nav-count">0<' in text(reviewer.get(response["Location"]))
 
@@ -349,12 +349,12 @@ def test_staff_names_are_public_only_by_setting(client, pledge, editor, editor2,
 def test_return_and_disagreement_stay_in_the_staff_history(pledge, editor, editor2, curator):
     update = propose(pledge, editor)
     response = decide(
-        client_for(editor2), update, ReviewDecision.DISAGREE, "DISPUTE: the notice says 2027."
+        client_for(editor2), update, UpdateDecision.DISAGREE, "DISPUTE: the notice says 2027."
     )
     assert response.status_code == 302
     update.refresh_from_db()
     assert update.review_state == ReviewState.PROPOSED  # still awaiting a third person
-    decide(client_for(curator), update, ReviewDecision.RETURN, "RETURN: find the opening notice.")
+    decide(client_for(curator), update, UpdateDecision.RETURN, "RETURN: find the opening notice.")
     update.refresh_from_db()
     assert update.review_state == ReviewState.RETURNED
 

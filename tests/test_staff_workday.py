@@ -195,18 +195,26 @@ def test_one_evidenced_update_for_five_pledges(editor_client, editor, five):
     assert response["Location"] == "/staff/?q=summit"
     for pledge in five:
         pledge.refresh_from_db()
-        assert (pledge.status, pledge.version) == (Status.ACHIEVED, 1)
+        # Achieved needs a second person: each is proposed, none public yet.
+        assert (pledge.status, pledge.version) == (Status.NOT_YET_RATED, 0)
         update = pledge.updates.get()  # its own history row
-        assert update.author == editor
+        assert (update.author, update.is_proposed) == (editor, True)
         assert [e.title for e in update.evidence.all()] == ["Joint declaration"]
     assert StatusUpdate.objects.count() == 5
     followed = editor_client.get(response["Location"])
-    assert "Saved: 5 pledges now Achieved." in text(followed)
+    assert "Proposed: 5 pledges as Achieved" in text(followed)
+
+
+def test_a_bulk_change_that_needs_no_review_goes_straight_out(editor_client, five):
+    data = bulk_data(five, status=Status.IN_PROGRESS)
+    assert editor_client.post(BULK, data).status_code == 302
+    assert Pledge.objects.filter(status=Status.IN_PROGRESS, version=1).count() == 5
 
 
 def test_a_conflict_on_one_pledge_does_not_block_the_others(editor_client, editor, five):
     data = bulk_data(five)
-    five[3].record_update(
+    published_update(
+        five[3],
         status=Status.STALLED,
         as_of=timezone.localdate(),
         public_note="Vetoed.",
@@ -219,13 +227,13 @@ def test_a_conflict_on_one_pledge_does_not_block_the_others(editor_client, edito
     assert "Not saved for 1 pledge" in page and "Vetoed." in page
     assert "Settled by the summit declaration." in page  # the text is kept
     assert response.context["rows"] == [(five[3], 1)]  # its new version
-    assert Pledge.objects.filter(status=Status.ACHIEVED).count() == 4
+    assert StatusUpdate.objects.awaiting_review().count() == 4
     assert Pledge.objects.get(pk=five[3].pk).status == Status.STALLED
 
     # Saving again on purpose records it after the other editor's update.
     retry = bulk_data([five[3]], versions={five[3].pk: 1})
     assert editor_client.post(BULK, retry).status_code == 302
-    assert Pledge.objects.get(pk=five[3].pk).status == Status.ACHIEVED
+    assert five[3].updates.awaiting_review().get().previous_status == Status.STALLED
 
 
 def test_bulk_bad_input_saves_nothing_and_keeps_the_text(editor_client, five):
