@@ -285,7 +285,7 @@ def tick_and_open_bulk(page, pledges):
 def test_bulk_status_with_one_conflicting_pledge(browser, live_server, world, javascript):
     from playwright.sync_api import expect
 
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, published_update
 
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
@@ -303,7 +303,8 @@ def test_bulk_status_with_one_conflicting_pledge(browser, live_server, world, ja
         shoot(page, f"bulk-{'js' if javascript else 'nojs'}")
 
         # Meanwhile another editor updates one of them.
-        rounds[1].record_update(
+        published_update(
+            rounds[1],
             status=Status.STALLED,
             as_of=rounds[1].statement.date,
             public_note="Budget cut.",
@@ -320,12 +321,14 @@ def test_bulk_status_with_one_conflicting_pledge(browser, live_server, world, ja
         statuses = dict(Pledge.objects.values_list("title", "status"))
         assert statuses["Scholarships round 1"] == Status.STALLED
         assert statuses["Scholarships round 0"] == statuses["Scholarships round 2"]
-        assert statuses["Joint hydrogen fund with Japan"] == Status.ACHIEVED
+        # Achieved needs a second person: the three are proposed, not yet public.
+        assert statuses["Joint hydrogen fund with Japan"] == Status.IN_PROGRESS
+        assert StatusUpdate.objects.awaiting_review().count() == 3
 
         page.get_by_role("button", name="Save update for 1 pledge").click()
         page.wait_for_url(re.compile(r"/staff/\?counterpart=japan$"))
-        expect(page.locator("#messages")).to_contain_text("Saved: 1 pledge now Achieved.")
-        assert Pledge.objects.filter(status=Status.ACHIEVED).count() == 4
+        expect(page.locator("#messages")).to_contain_text("Proposed: 1 pledge as Achieved")
+        assert StatusUpdate.objects.awaiting_review().count() == 4
         errors = [e for e in errors if "status of 409" not in e]
         assert not errors
     finally:
