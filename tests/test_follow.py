@@ -12,7 +12,13 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
-from tests.factories import CounterpartFactory, PledgeFactory, StatusUpdateFactory
+from tests.factories import (
+    CounterpartFactory,
+    PledgeFactory,
+    StatusUpdateFactory,
+    UserFactory,
+    published_update,
+)
 from tests.public_record import body
 from tracker import follow, tasks
 from tracker.models import CounterpartKind, Follow, Status
@@ -37,8 +43,9 @@ def confirmed_follow(client, target_url, email="reader@example.org"):
 
 
 def change_status(pledge, status=Status.ACHIEVED):
-    return pledge.record_update(
-        status=status, as_of=AS_OF, public_note="Opened on 1 October.", author=None
+    """A status update as the public sees it: approved by a second person if it needs one."""
+    return published_update(
+        pledge, status=status, as_of=AS_OF, public_note="Opened on 1 October.", author=None
     )
 
 
@@ -271,6 +278,22 @@ def test_a_status_change_mails_each_confirmed_follower_once(client):
     assert link(message, "unsubscribe") in message.extra_headers["List-Unsubscribe"]
     country = by_address["country@example.org"]
     assert "you follow pledges concerning Viet Nam" in country.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_proposal_mails_nobody_until_a_second_person_approves_it(client):
+    pledge = PledgeFactory(title="Open the bridge")
+    confirmed_follow(client, pledge.get_absolute_url())
+    mail.outbox.clear()
+    proposal = pledge.record_update(
+        status=Status.ACHIEVED, as_of=AS_OF, public_note="Opened.", author=None
+    )
+    run_worker()
+    assert proposal.is_proposed and not mail.outbox
+    assert tasks.notify_followers.call(proposal.pk) == 0  # even if asked directly
+    proposal.approve(UserFactory(username="reviewer", groups=["Editors"]))
+    run_worker()
+    assert [m.subject for m in mail.outbox] == ["Open the bridge: now achieved"]
 
 
 @pytest.mark.django_db(transaction=True)
