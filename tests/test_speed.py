@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import CounterpartFactory, PledgeFactory
+from tests.factories import CounterpartFactory, PledgeFactory, UserFactory
 from tests.public_record import body
 from tracker.models import Status
 
@@ -54,9 +54,11 @@ def test_the_csv_is_built_once_per_revision_and_rebuilt_after_a_write(client, re
     first = body(client.get("/pledges.csv"))
     again = queries(client, "/pledges.csv")  # the same file, not a second pass over the rows
     assert not any("tracker_pledge" in sql for sql in again)
-    record.aid.record_update(
+    proposal = record.aid.record_update(
         status=Status.BROKEN, as_of=timezone.localdate(), public_note="Dropped.", author=editor
     )
+    assert body(client.get("/pledges.csv")) == first  # a proposal is not public yet
+    proposal.approve(UserFactory(username="reviewer", groups=["Curators"]))
     rebuilt = body(client.get("/pledges.csv"))
     assert rebuilt != first
     assert "broken" in rebuilt.split(record.aid.slug, 1)[1].split("\n", 1)[0]
