@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from tests.factories import PledgeFactory
+from tests.factories import PledgeFactory, published_update
 from tests.public_record import LEAK_MARKERS, body
 from tracker.models import Status
 from tracker.verdicts import BADGE_COLOURS, CROSSWALK
@@ -145,8 +145,8 @@ def badge(client, pledge):
 def test_badge_is_well_formed_svg_in_the_status_colour_with_a_title(client, status):
     pledge = PledgeFactory(title="Aid & <trade>")
     if status != Status.NOT_YET_RATED:
-        pledge.record_update(
-            status=status, as_of=pledge.statement.date, public_note="x", author=None
+        published_update(
+            pledge, status=status, as_of=pledge.statement.date, public_note="x", author=None
         )
     response, svg = badge(client, pledge)
     assert response["Content-Type"] == "image/svg+xml"
@@ -185,8 +185,12 @@ def test_badge_is_cached_by_revision(client, record):
     first = client.get(f"/pledges/{record.aid.slug}/badge.svg")
     again = client.get(f"/pledges/{record.aid.slug}/badge.svg", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
-    record.aid.record_update(
-        status=Status.BROKEN, as_of=timezone.localdate(), public_note="Cut.", author=None
+    published_update(
+        record.aid,
+        status=Status.BROKEN,
+        as_of=timezone.localdate(),
+        public_note="Cut.",
+        author=None,
     )
     changed = client.get(f"/pledges/{record.aid.slug}/badge.svg", HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200
