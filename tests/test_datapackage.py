@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from tests.factories import published_update
 from tests.public_record import LEAK_MARKERS, body, build_record
 from tracker.datapackage import DESCRIPTOR, TABLES, ZIP_NAME
 from tracker.models import Pledge, Status
@@ -122,7 +123,9 @@ def test_files_are_built_once_per_revision_and_carry_an_etag(client, record):
     # A new status is in the next download: the files are rebuilt for the new revision.
     trees = record.trees
     new = Status.BROKEN if trees.status != Status.BROKEN else Status.ACHIEVED
-    trees.record_update(status=new, as_of=datetime.date.today(), public_note="Noted.", author=None)
+    published_update(
+        trees, status=new, as_of=datetime.date.today(), public_note="Noted.", author=None
+    )
     changed = client.get("/data/pledges.csv", headers={"if-none-match": etag})
     assert changed.status_code == 200 and changed["ETag"] != etag
     row = next(r for r in rows(body(changed)) if r["slug"] == trees.slug)

@@ -18,7 +18,7 @@ BUDGETS = {
     "/pledges/": 13,
     "/pledges/?q=aid&counterpart=asean&status=achieved&overdue=1": 9,
     "/pledges/?statement=economic-security-talks": 14,
-    "/pledges/double-aid-to-asean/": 9,
+    "/pledges/double-aid-to-asean/": 10,  # + the corrections to the pledge and its statement
     "/statements/": 4,
     "/statements/korea-asean-forum/": 5,
     "/counterparts/": 5,
