@@ -148,7 +148,12 @@ def _public_evidence():
 
 def _public_restatements():
     return (
-        Restatement.objects.filter(pledge__in=Pledge.objects.public(), statement__is_published=True)
+        # Pledge.objects.public() spelt as joins: as an IN subquery SQLite took 4 s at scale L.
+        Restatement.objects.filter(
+            pledge__is_published=True,
+            pledge__statement__is_published=True,
+            statement__is_published=True,
+        )
         .select_related("pledge", "statement")
         .order_by("pk")
     )
