@@ -1,5 +1,6 @@
 """The JSON API: every endpoint's real responses match the OpenAPI document; nothing hidden."""
 
+import datetime
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from tests.factories import PledgeFactory
 from tests.public_record import LEAK_MARKERS, body, build_record
-from tracker.models import Pledge
+from tracker.models import Pledge, ReviewState, Status, StatusUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,16 @@ def test_the_document_is_json_with_a_server(client):
     document = json.loads(body(client.get("/api/openapi.json")))
     assert document["openapi"].startswith("3.")
     assert document["servers"] == [{"url": "http://testserver"}]
+
+
+def test_an_unapproved_status_update_is_not_in_the_api(client, record):
+    StatusUpdate.objects.create(
+        pledge=record.aid,
+        status=Status.BROKEN,
+        as_of=datetime.date.today(),
+        public_note="UNAPPROVED UPDATE NOTE",
+        review_state=ReviewState.PROPOSED,
+    )
+    data = client.get(f"/api/pledges/{record.aid.slug}.json").json()
+    assert "UNAPPROVED" not in json.dumps(data)
+    assert data["history"][0]["status"] == data["status"] != Status.BROKEN

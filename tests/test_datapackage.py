@@ -17,7 +17,7 @@ from django.utils.html import escape
 from tests.factories import published_update
 from tests.public_record import LEAK_MARKERS, body, build_record
 from tracker.datapackage import DESCRIPTOR, TABLES, ZIP_NAME
-from tracker.models import Pledge, Status
+from tracker.models import Evidence, Pledge, ReviewState, Status, StatusUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +166,19 @@ def test_query_counts_do_not_grow_with_the_record(client, django_assert_max_num_
     for url in urls:
         with django_assert_max_num_queries(13):
             client.get(url)
+
+
+@pytest.mark.parametrize("state", [ReviewState.PROPOSED, ReviewState.RETURNED])
+def test_an_unapproved_status_update_is_not_in_the_package(client, record, state):
+    update = StatusUpdate.objects.create(
+        pledge=record.aid,
+        status=Status.BROKEN,
+        as_of=datetime.date.today(),
+        public_note="UNAPPROVED UPDATE NOTE",
+        review_state=state,
+    )
+    Evidence.objects.create(update=update, url="https://example.org/unapproved", title="UNAPPROVED")
+    files = unzip(client)
+    for name, text in files.items():
+        assert "UNAPPROVED" not in text, name
+    assert str(update.pk) not in {r["id"] for r in rows(files["status_updates.csv"])}
