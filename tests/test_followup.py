@@ -70,6 +70,12 @@ def test_demo_loads_the_follow_up(demo):
     assert {u.pledge_id for u in updates} == set(RESEARCHED)
 
 
+def test_the_follow_up_is_published_record(demo):
+    """Written for the record, not proposed in the workspace: every row is approved."""
+    updates = followup_updates()
+    assert updates.count() == updates.published().count()
+
+
 def test_each_update_is_about_the_pledge_it_was_researched_for(demo):
     problems = [
         f"update {u.pk} on pledge {u.pledge_id}: title and quote lack {RESEARCHED[u.pledge_id]!r}"
