@@ -683,3 +683,17 @@ def test_cancel_puts_the_row_back(editor_client, pledge):
     assert page.lstrip().startswith(f'<tbody id="pledge-{pledge.pk}"')
     assert "<form" not in page and "data-focus" in page
     assert editor_client.get(url).status_code == 302
+
+
+def test_an_update_with_no_staff_account_says_so_instead_of_unknown(editor_client, record):
+    """Follow-up loaded from the research fixture has no author: the worklist says where it
+    came from rather than "by unknown"."""
+    record.dialogue.record_update(
+        status=Status.IN_PROGRESS,
+        as_of=datetime.date(2025, 1, 1),
+        public_note="Under way.",
+        author=None,
+    )
+    page = editor_client.get("/staff/?reset", follow=True).content.decode()
+    assert "by no staff account (loaded research)" in page
+    assert "by unknown" not in page

@@ -112,6 +112,13 @@ def highlight(text, marks, *, anchors=True, only_marked_paragraphs=False):
     return mark_safe("\n".join(html))  # noqa: S308 - every piece of text is escaped above
 
 
+@register.filter
+def staff_name(user):
+    """Who recorded or reviewed something, for staff pages. Updates loaded from the
+    follow-up research fixture (and synthetic ones) have no staff account behind them."""
+    return user.get_username() if user else "no staff account (loaded research)"
+
+
 @register.simple_tag
 def statement_text(statement, pledge_quotes):
     """A statement's full text with every pledge quote highlighted, linked and anchored.
