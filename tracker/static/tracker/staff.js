@@ -203,6 +203,16 @@
     }
     var region = document.getElementById("messages");
     if (region && form.hasAttribute("data-discard")) region.replaceChildren();
-    cancel.click();
+    // Ask for the row as Cancel's hx-get says, rather than clicking the link: a click that
+    // lands before htmx has processed the freshly swapped form would follow the plain href
+    // and leave the worklist for the full pledge page.
+    if (window.htmx && cancel.getAttribute("hx-get")) {
+      htmx.ajax("GET", cancel.getAttribute("hx-get"), {
+        target: cancel.getAttribute("hx-target"),
+        swap: cancel.getAttribute("hx-swap") || "outerHTML",
+      });
+    } else {
+      cancel.click();
+    }
   });
 })();
