@@ -254,14 +254,19 @@ STATUSES = [Status.IN_PROGRESS, Status.STALLED, Status.PARTIALLY_ACHIEVED, Statu
 
 
 @pytest.fixture
-def concurrent_db(transactional_db):
-    """A database that writer threads share, each on its own connection."""
+def concurrent_db(transactional_db, settings):
+    """A database that writer threads share, each on its own connection.
+
+    Every update goes straight out here: these tests are about writers racing for the
+    pledge's version, which only a published update moves (a proposal waits for review;
+    tests/test_review.py covers approving a stale one)."""
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip(
             "SQLite's test database is in memory with a shared cache, where concurrent writers "
             "fail with 'database table is locked' instead of waiting as they do on a file; "
             "set TEST_DATABASE_NAME=/tmp/test.sqlite3 to run this on SQLite"
         )
+    settings.TRACKER_REVIEW_STATUSES = []
 
 
 @pytest.fixture
