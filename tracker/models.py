@@ -365,7 +365,31 @@ class CounterpartQuerySet(models.QuerySet):
         )
 
 
-class Counterpart(NamedModel):
+class PledgeGroup(NamedModel):
+    """Reference data that gathers pledges on a public page of its own: a counterpart or a
+    topic. The page, its feeds and its tally ask the group which pledges are its own."""
+
+    class Meta(NamedModel.Meta):
+        abstract = True
+
+    def pledges_here(self, pledges):
+        """Those of `pledges` that belong on this group's page."""
+        raise NotImplementedError
+
+    def kind_label(self):
+        """What sort of group it is, under its name on its page ("" if nothing to say)."""
+        return ""
+
+    def members_listed(self):
+        """The groups inside this one, named on its page."""
+        return type(self).objects.none()
+
+    def groupings_listed(self):
+        """The groups this one belongs to whose public pledges its page also counts."""
+        return type(self).objects.none()
+
+
+class Counterpart(PledgeGroup):
     """A country, organisation, region or grouping that a pledge is made to or about."""
 
     Kind = CounterpartKind
@@ -392,12 +416,29 @@ class Counterpart(NamedModel):
     def get_absolute_url(self):
         return reverse("counterpart_detail", args=[self.slug])
 
+    def pledges_here(self, pledges):
+        """Those naming it or a grouping it belongs to, each with the grouping it came
+        through (`via_grouping`, None when named directly)."""
+        return pledges.concerning(self.slug).with_via_grouping(self.slug)
 
-class Topic(NamedModel):
+    def kind_label(self):
+        return self.get_kind_display()
+
+    def members_listed(self):
+        return self.members.all()
+
+    def groupings_listed(self):
+        return self.groupings.filter(pledges__in=Pledge.objects.public()).distinct()
+
+
+class Topic(PledgeGroup):
     history = HistoricalRecords()
 
     def get_absolute_url(self):
         return reverse("topic_detail", args=[self.slug])
+
+    def pledges_here(self, pledges):
+        return pledges.filter(topics=self)
 
 
 class CounterpartAlias(models.Model):

@@ -8,6 +8,7 @@ from django.views.generic.base import RedirectView
 from tracker import errors, feeds
 from tracker.caching import public_view
 from tracker.forms import LoginForm
+from tracker.models import Counterpart, Topic
 from tracker.views import api, data, follow, ingest, public, review, staff
 
 staff_patterns = [
@@ -22,6 +23,23 @@ staff_patterns = [
     path("updates/<int:pk>/review/", review.review_update, name="review_update"),
     path("updates/<int:pk>/withdraw/", review.withdraw_update, name="withdraw_update"),
 ]
+
+# A counterpart's page and a topic's are one view (public.group_detail) told what differs.
+COUNTERPART_PAGE = {
+    "model": Counterpart,
+    "about": "concerning",
+    "list_url": "counterpart_list",
+    "filter_param": "counterpart",
+    "feed": "counterpart_feed",
+    "follow": "follow_counterpart",
+}
+TOPIC_PAGE = {
+    "model": Topic,
+    "about": "on",
+    "list_url": "topic_list",
+    "filter_param": "topic",
+    "feed": "topic_feed",
+}
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -39,7 +57,12 @@ urlpatterns = [
     path("statements/", public.statement_list, name="statement_list"),
     path("statements/<slug:slug>/", public.statement_detail, name="statement_detail"),
     path("counterparts/", public.counterpart_list, name="counterpart_list"),
-    path("counterparts/<slug:slug>/", public.counterpart_detail, name="counterpart_detail"),
+    path(
+        "counterparts/<slug:slug>/",
+        public.group_detail,
+        COUNTERPART_PAGE,
+        name="counterpart_detail",
+    ),
     path(
         "counterparts/<slug:slug>/feed/",
         public_view(feeds.CounterpartFeed()),
@@ -54,7 +77,7 @@ urlpatterns = [
     path("follow/confirm/<str:token>/", follow.confirm, name="follow_confirm"),
     path("follow/unsubscribe/<str:token>/", follow.unsubscribe, name="follow_unsubscribe"),
     path("topics/", public.topic_list, name="topic_list"),
-    path("topics/<slug:slug>/", public.topic_detail, name="topic_detail"),
+    path("topics/<slug:slug>/", public.group_detail, TOPIC_PAGE, name="topic_detail"),
     path("topics/<slug:slug>/feed/", public_view(feeds.TopicFeed()), name="topic_feed"),
     path(
         "topics/<slug:slug>/feed/json/", public_view(feeds.TopicJSONFeed()), name="topic_feed_json"

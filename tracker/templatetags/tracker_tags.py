@@ -162,6 +162,15 @@ def overdue_badge(small=False, large=False):
     return format_html('<span class="badge badge--overdue{}">Overdue</span>', size)
 
 
+@register.simple_tag
+def pledge_status(pledge, small=False):
+    """A pledge's status badge, with the overdue badge beside it when it is overdue."""
+    badge = status_badge(pledge.status, small=small)
+    if not pledge.is_overdue:
+        return badge
+    return format_html("{} {}", badge, overdue_badge(small=small))
+
+
 def _partial_date(date, precision, text, note, show_note):
     machine = {
         DatePrecision.DAY: "%Y-%m-%d",

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.csp import CSP
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.views.decorators.csp import csp_override
 
 from tracker import api, exports
@@ -23,13 +24,11 @@ from tracker.filters import PledgeFilter, RowsPaginator
 from tracker.htmx import is_fragment
 from tracker.models import (
     Correction,
-    Counterpart,
     Pledge,
     Restatement,
     Speaker,
     Statement,
     Status,
-    Topic,
     absolute_url,
 )
 from tracker.verdicts import BADGE_COLOURS, claim_review, crosswalk_rows
@@ -209,62 +208,34 @@ def topic_list(request):
     return render(request, "public/topic_list.html", {"groups": groups})
 
 
-def _group_page(request, obj, narrow, context, rows=None):
-    """A counterpart's or topic's page: how its pledges stand, then the pledges.
+@public_view(params=["page"])
+def group_detail(request, slug, model, about, list_url, filter_param, feed, follow=None):
+    """A counterpart's or a topic's page: how its pledges stand, then the pledges.
 
-    `narrow` keeps the pledges the page is about; `rows`, if given, is the queryset the
-    list is drawn from (a counterpart's marks pledges that concern it via a grouping)."""
+    The URL conf says which (`model`) and names what the page links to: the list it belongs
+    to, the pledge filter that narrows to it, its feeds and, if it has one, its follow form.
+    The group itself says which pledges are its own (PledgeGroup.pledges_here)."""
+    group = get_object_or_404(model, slug=slug)
     tally = per_revision(
-        f"tally-{type(obj).__name__}-{obj.pk}", lambda: narrow(Pledge.objects.public()).tally()
+        f"tally-{model.__name__}-{group.pk}",
+        lambda: group.pledges_here(Pledge.objects.public()).tally(),
     )
     if not tally.total:
         raise Http404("No public pledges.")  # nothing public about it: as if it did not exist
-    pledges = narrow(rows if rows is not None else _pledge_rows())
-    page = RowsPaginator(pledges, PER_PAGE).get_page(request.GET.get("page"))
-    context = {"object": obj, "tally": tally, "page": page, **context}
+    pledges = group.pledges_here(_pledge_rows())
+    context = {
+        "object": group,
+        "tally": tally,
+        "page": RowsPaginator(pledges, PER_PAGE).get_page(request.GET.get("page")),
+        "about": about,
+        "list_url": reverse(list_url),
+        "list_label": capfirst(model._meta.verbose_name_plural),
+        "filter_param": f"{filter_param}={slug}",
+        "feed_url": reverse(feed, args=[slug]),
+        "json_feed_url": reverse(f"{feed}_json", args=[slug]),
+        "follow_url": reverse(follow, args=[slug]) if follow else None,
+    }
     return render(request, "public/group_detail.html", context)
-
-
-@public_view(params=["page"])
-def counterpart_detail(request, slug):
-    counterpart = get_object_or_404(Counterpart, slug=slug)
-    return _group_page(
-        request,
-        counterpart,
-        lambda pledges: pledges.concerning(slug),
-        {
-            "kind": "counterpart",
-            "list_url": reverse("counterpart_list"),
-            "list_label": "Counterparts",
-            "filter_param": f"counterpart={slug}",
-            "feed_url": reverse("counterpart_feed", args=[slug]),
-            "json_feed_url": reverse("counterpart_feed_json", args=[slug]),
-            "follow_url": reverse("follow_counterpart", args=[slug]),
-            "members": counterpart.members.all(),
-            "groupings": counterpart.groupings.filter(
-                pledges__in=Pledge.objects.public()
-            ).distinct(),
-        },
-        rows=_pledge_rows().with_via_grouping(slug),
-    )
-
-
-@public_view(params=["page"])
-def topic_detail(request, slug):
-    topic = get_object_or_404(Topic, slug=slug)
-    return _group_page(
-        request,
-        topic,
-        lambda pledges: pledges.filter(topics=topic),
-        {
-            "kind": "topic",
-            "list_url": reverse("topic_list"),
-            "list_label": "Topics",
-            "filter_param": f"topic={slug}",
-            "feed_url": reverse("topic_feed", args=[slug]),
-            "json_feed_url": reverse("topic_feed_json", args=[slug]),
-        },
-    )
 
 
 @public_view
