@@ -1,12 +1,12 @@
 """The JSON API: every endpoint's real responses match the OpenAPI document; nothing hidden."""
 
-import datetime
 import json
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openapi_core import OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
@@ -16,11 +16,6 @@ from tests.public_record import LEAK_MARKERS, body, build_record
 from tracker.models import Pledge, ReviewState, Status, StatusUpdate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 @pytest.fixture
@@ -186,7 +181,7 @@ def test_an_unapproved_status_update_is_not_in_the_api(client, record):
     StatusUpdate.objects.create(
         pledge=record.aid,
         status=Status.BROKEN,
-        as_of=datetime.date.today(),
+        as_of=timezone.localdate(),
         public_note="UNAPPROVED UPDATE NOTE",
         review_state=ReviewState.PROPOSED,
     )

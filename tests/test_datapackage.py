@@ -1,7 +1,6 @@
 """/data/: the whole public record as a Frictionless data package, valid and leak-free."""
 
 import csv
-import datetime
 import io
 import json
 import zipfile
@@ -12,6 +11,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.html import escape
 
 from tests.factories import published_update
@@ -20,11 +20,6 @@ from tracker.datapackage import DESCRIPTOR, TABLES, ZIP_NAME
 from tracker.models import Evidence, Pledge, ReviewState, Status, StatusUpdate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def record(db):
-    return build_record()
 
 
 def unzip(client):
@@ -124,7 +119,7 @@ def test_files_are_built_once_per_revision_and_carry_an_etag(client, record):
     trees = record.trees
     new = Status.BROKEN if trees.status != Status.BROKEN else Status.ACHIEVED
     published_update(
-        trees, status=new, as_of=datetime.date.today(), public_note="Noted.", author=None
+        trees, status=new, as_of=timezone.localdate(), public_note="Noted.", author=None
     )
     changed = client.get("/data/pledges.csv", headers={"if-none-match": etag})
     assert changed.status_code == 200 and changed["ETag"] != etag
@@ -173,7 +168,7 @@ def test_an_unapproved_status_update_is_not_in_the_package(client, record, state
     update = StatusUpdate.objects.create(
         pledge=record.aid,
         status=Status.BROKEN,
-        as_of=datetime.date.today(),
+        as_of=timezone.localdate(),
         public_note="UNAPPROVED UPDATE NOTE",
         review_state=state,
     )

@@ -21,8 +21,6 @@ from tests.factories import (
 )
 from tracker.models import Correction, Pledge, Statement, Status
 
-TODAY = timezone.localdate()
-
 pytestmark = pytest.mark.django_db
 
 
@@ -331,10 +329,18 @@ def test_a_curator_withdraws_a_published_update_with_a_public_reason(
     client, curator_client, curator, editor, pledge
 ):
     first = published_update(
-        pledge, status=Status.IN_PROGRESS, as_of=TODAY, public_note="Lease signed.", author=editor
+        pledge,
+        status=Status.IN_PROGRESS,
+        as_of=timezone.localdate(),
+        public_note="Lease signed.",
+        author=editor,
     )
     wrong = published_update(
-        pledge, status=Status.ACHIEVED, as_of=TODAY, public_note="WRONG: opened.", author=editor
+        pledge,
+        status=Status.ACHIEVED,
+        as_of=timezone.localdate(),
+        public_note="WRONG: opened.",
+        author=editor,
     )
     url = reverse("staff:withdraw_update", args=[wrong.pk])
     refused = curator_client.post(url, {"reason": ""})
@@ -356,7 +362,11 @@ def test_a_curator_withdraws_a_published_update_with_a_public_reason(
 
 def test_editors_cannot_withdraw(editor_client, editor, pledge):
     update = published_update(
-        pledge, status=Status.IN_PROGRESS, as_of=TODAY, public_note="Begun.", author=editor
+        pledge,
+        status=Status.IN_PROGRESS,
+        as_of=timezone.localdate(),
+        public_note="Begun.",
+        author=editor,
     )
     url = reverse("staff:withdraw_update", args=[update.pk])
     assert editor_client.post(url, {"reason": "No."}).status_code == 403

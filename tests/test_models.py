@@ -26,7 +26,6 @@ from tracker.models import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 # Quote validation
@@ -69,7 +68,7 @@ def test_record_update_writes_history_and_current_status(editor):
     pledge = PledgeFactory()
     update = pledge.record_update(
         status=Status.IN_PROGRESS,
-        as_of=TODAY,
+        as_of=timezone.localdate(),
         public_note="Talks opened.",
         internal_note="Source is a phone call.",
         evidence=[("https://example.org/a", "Readout")],
@@ -89,8 +88,12 @@ def test_record_update_writes_history_and_current_status(editor):
 
 def test_status_follows_the_latest_update(editor):
     pledge = PledgeFactory()
-    pledge.record_update(status=Status.IN_PROGRESS, as_of=TODAY, public_note="a", author=editor)
-    published_update(pledge, status=Status.STALLED, as_of=TODAY, public_note="b", author=editor)
+    pledge.record_update(
+        status=Status.IN_PROGRESS, as_of=timezone.localdate(), public_note="a", author=editor
+    )
+    published_update(
+        pledge, status=Status.STALLED, as_of=timezone.localdate(), public_note="b", author=editor
+    )
     pledge.refresh_from_db()
     assert pledge.status == Status.STALLED
     assert pledge.updates.count() == 2
@@ -100,21 +103,32 @@ def test_status_follows_the_latest_update(editor):
 def test_status_change_needs_a_public_note(editor):
     pledge = PledgeFactory()
     with pytest.raises(ValidationError) as excinfo:
-        pledge.record_update(status=Status.ACHIEVED, as_of=TODAY, public_note=" ", author=editor)
+        pledge.record_update(
+            status=Status.ACHIEVED, as_of=timezone.localdate(), public_note=" ", author=editor
+        )
     assert "public_note" in excinfo.value.message_dict
     assert not StatusUpdate.objects.exists()
 
 
-def test_future_as_of_date_is_refused(editor):
+def test_future_as_of_date_is_refused(editor, time_machine):
+    """ "Today" is Seoul's (TIME_ZONE): at 16:00 UTC on 1 March it is already 2 March there,
+    so 3 March is refused and 2 March, still the future in UTC, is accepted."""
+    time_machine.move_to(datetime.datetime(2026, 3, 1, 16, 0, tzinfo=datetime.UTC), tick=False)
     pledge = PledgeFactory()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as excinfo:
         pledge.record_update(
             status=Status.IN_PROGRESS,
-            as_of=TODAY + datetime.timedelta(days=1),
+            as_of=datetime.date(2026, 3, 3),
             public_note="x",
             author=editor,
         )
+    assert excinfo.value.message_dict["as_of"] == ["The as-of date cannot be in the future."]
     assert not StatusUpdate.objects.exists()
+
+    pledge.record_update(
+        status=Status.IN_PROGRESS, as_of=datetime.date(2026, 3, 2), public_note="x", author=editor
+    )
+    assert pledge.updates.get().as_of == datetime.date(2026, 3, 2)
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/x", "not a url"])
@@ -123,7 +137,7 @@ def test_evidence_must_be_an_http_link(editor, url):
     with pytest.raises(ValidationError):
         pledge.record_update(
             status=Status.IN_PROGRESS,
-            as_of=TODAY,
+            as_of=timezone.localdate(),
             public_note="x",
             author=editor,
             evidence=[(url, "Title")],
@@ -136,7 +150,7 @@ def test_stale_version_is_refused_and_nothing_is_saved(editor):
     seen_by_second_editor = Pledge.objects.get(pk=pledge.pk)
     pledge.record_update(
         status=Status.IN_PROGRESS,
-        as_of=TODAY,
+        as_of=timezone.localdate(),
         public_note="first",
         author=editor,
         expected_version=0,
@@ -144,7 +158,7 @@ def test_stale_version_is_refused_and_nothing_is_saved(editor):
     with pytest.raises(StaleVersion) as excinfo:
         seen_by_second_editor.record_update(
             status=Status.BROKEN,
-            as_of=TODAY,
+            as_of=timezone.localdate(),
             public_note="second",
             author=editor,
             evidence=[("https://example.org/b", "B")],
@@ -174,7 +188,7 @@ def test_record_update_is_one_transaction(editor, monkeypatch):
     with pytest.raises(RuntimeError):
         pledge.record_update(
             status=Status.IN_PROGRESS,
-            as_of=TODAY,
+            as_of=timezone.localdate(),
             public_note="x",
             author=editor,
             evidence=[("https://example.org/a", "A")],
@@ -205,15 +219,16 @@ def test_the_database_refuses_an_unknown_status():
     ],
 )
 def test_overdue_is_computed_from_target_and_status(status, deadline_offset, expected):
+    today = datetime.date(2026, 3, 2)
     pledge = PledgeFactory(
-        target_date=TODAY + datetime.timedelta(days=deadline_offset),
+        target_date=today + datetime.timedelta(days=deadline_offset),
         target_precision=DatePrecision.DAY,
     )
     Pledge.objects.filter(pk=pledge.pk).update(status=status)
     pledge.refresh_from_db()
-    assert pledge.is_overdue_on(TODAY) is expected
-    assert Pledge.objects.overdue(TODAY).filter(pk=pledge.pk).exists() is expected
-    assert Pledge.objects.with_overdue(TODAY).get(pk=pledge.pk).is_overdue is expected
+    assert pledge.is_overdue_on(today) is expected
+    assert Pledge.objects.overdue(today).filter(pk=pledge.pk).exists() is expected
+    assert Pledge.objects.with_overdue(today).get(pk=pledge.pk).is_overdue is expected
 
 
 def test_a_year_target_is_due_at_the_end_of_that_year():
@@ -277,5 +292,7 @@ def test_every_write_moves_the_revision(editor):
     before = Revision.current().number
     pledge = PledgeFactory()
     after_create = Revision.current().number
-    pledge.record_update(status=Status.IN_PROGRESS, as_of=TODAY, public_note="x", author=editor)
+    pledge.record_update(
+        status=Status.IN_PROGRESS, as_of=timezone.localdate(), public_note="x", author=editor
+    )
     assert before < after_create < Revision.current().number

@@ -4,7 +4,6 @@ The outage test starts a PostgreSQL cluster of its own (never the machine's main
 which other test runs share) and a real gunicorn serving the app with production settings.
 """
 
-import datetime
 import http.client
 import json
 import os
@@ -26,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.db.models.signals import post_save
+from django.utils import timezone
 
 from tests.factories import PledgeFactory, UserFactory
 from tests.test_deploy import manage, production_environ
@@ -343,7 +343,7 @@ def test_concurrent_updates_are_all_kept(concurrent_db, previous_versions):
     author = UserFactory()
     start = threading.Barrier(THREADS)
     accepted = []
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     def write(i):
         mine = Pledge.objects.get(pk=pledge.pk)
@@ -374,7 +374,7 @@ def test_concurrent_updates_with_expected_version_refuse_stale_ones(
     author = UserFactory()
     read, written = threading.Barrier(THREADS), threading.Barrier(THREADS)
     accepted, refused = [], []
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     def write(i):
         for n in range(UPDATES_PER_THREAD):
@@ -424,7 +424,7 @@ def dump(path):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_dumpdata_then_loaddata_restores_the_same_record(tmp_path, editor, curator):
     call_command("loaddata", "tracker", verbosity=0)
-    today = datetime.date.today()
+    today = timezone.localdate()
     for n, pledge in enumerate(Pledge.objects.all()[:3]):
         pledge.record_update(
             status=Status.IN_PROGRESS,

@@ -23,8 +23,6 @@ from tracker.models import (
     update_published,
 )
 
-TODAY = timezone.localdate()
-
 
 @pytest.fixture
 def pledge(db):
@@ -47,7 +45,9 @@ def text(response):
 
 
 def propose(pledge, author, status=Status.ACHIEVED, note="The consulate opened on 3 May."):
-    return pledge.record_update(status=status, as_of=TODAY, public_note=note, author=author)
+    return pledge.record_update(
+        status=status, as_of=timezone.localdate(), public_note=note, author=author
+    )
 
 
 def review_url(update):
@@ -191,7 +191,7 @@ def test_an_approved_backfilled_update_does_not_take_over(pledge, editor, editor
     propose(pledge, editor, Status.IN_PROGRESS, "Lease signed.")
     old = pledge.record_update(
         status=Status.STALLED,
-        as_of=TODAY - datetime.timedelta(days=400),
+        as_of=timezone.localdate() - datetime.timedelta(days=400),
         public_note="An earlier pause.",
         author=editor,
     )
@@ -201,9 +201,12 @@ def test_an_approved_backfilled_update_does_not_take_over(pledge, editor, editor
 
 
 def test_loaded_and_refreshed_history_counts_only_approved_updates(pledge, editor):
-    StatusUpdate.objects.create(pledge=pledge, status=Status.ACHIEVED, as_of=TODAY)
+    StatusUpdate.objects.create(pledge=pledge, status=Status.ACHIEVED, as_of=timezone.localdate())
     StatusUpdate.objects.create(
-        pledge=pledge, status=Status.BROKEN, as_of=TODAY, review_state=ReviewState.PROPOSED
+        pledge=pledge,
+        status=Status.BROKEN,
+        as_of=timezone.localdate(),
+        review_state=ReviewState.PROPOSED,
     )
     Pledge.objects.filter(pk=pledge.pk).refresh_status()
     pledge.refresh_from_db()
@@ -216,7 +219,7 @@ def test_loaded_and_refreshed_history_counts_only_approved_updates(pledge, edito
 def test_review_screen_shows_the_update_its_evidence_and_the_quote(pledge, editor, editor2):
     update = pledge.record_update(
         status=Status.ACHIEVED,
-        as_of=TODAY,
+        as_of=timezone.localdate(),
         public_note="The consulate opened.",
         internal_note="Ask Kim for photos.",
         evidence=[("https://example.org/opening", "Opening notice")],
@@ -303,7 +306,7 @@ def test_propose_review_approve_public(client, pledge, editor, editor_client, ed
         url,
         {
             f"{p}-status": Status.ACHIEVED,
-            f"{p}-as_of": TODAY.isoformat(),
+            f"{p}-as_of": timezone.localdate().isoformat(),
             f"{p}-public_note": "PROPOSED NOTE: the consulate opened.",
             f"{p}-internal_note": "",
             f"{p}-version": 0,
@@ -371,7 +374,7 @@ def test_review_screen_runs_a_fixed_number_of_queries(
 ):
     update = pledge.record_update(
         status=Status.ACHIEVED,
-        as_of=TODAY,
+        as_of=timezone.localdate(),
         public_note="Opened.",
         evidence=[(f"https://example.org/{i}", f"Link {i}") for i in range(8)],
         author=editor,

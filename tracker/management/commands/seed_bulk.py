@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from tracker.models import (
     Counterpart,
@@ -130,7 +131,7 @@ class Command(BaseCommand):
         )
         topics = self.reference(Topic, "Synthetic topic")
         first_day = datetime.date(2023, 1, 1)
-        today = datetime.date.today()
+        today = timezone.localdate()
 
         statements = []
         sentences = {}
