@@ -117,43 +117,39 @@ class StatusChangeFeed(Feed):
         return update.created_at
 
 
-class CounterpartFeed(StatusChangeFeed):
+class GroupFeed(StatusChangeFeed):
+    """Status updates on a counterpart's or a topic's pledges: the pledges its page lists
+    (PledgeGroup.pledges_here), so a counterpart's feed has its groupings' pledges too."""
+
+    model = None  # Counterpart or Topic
+    about = ""  # how the title ties the pledges to the group
+
+    def get_object(self, request, slug):
+        group = get_object_or_404(self.model, slug=slug)
+        if not group.pledges_here(Pledge.objects.public()).exists():
+            raise Http404("No public pledges.")
+        return group
+
+    def title(self, group):
+        return f"Korea Pledge Tracker: status updates on pledges {self.about} {group.name}"
+
+    def link(self, group):
+        return absolute_url(group.get_absolute_url())
+
+    def items(self, group):
+        return self.updates().filter(pledge__in=group.pledges_here(Pledge.objects.all()))[:ITEMS]
+
+
+class CounterpartFeed(GroupFeed):
+    model = Counterpart
+    about = "concerning"
     url_name = "counterpart_feed"
 
-    def get_object(self, request, slug):
-        counterpart = get_object_or_404(Counterpart, slug=slug)
-        if not Pledge.objects.public().concerning(slug).exists():
-            raise Http404("No public pledges.")
-        return counterpart
 
-    def title(self, counterpart):
-        return f"Korea Pledge Tracker: status updates on pledges concerning {counterpart.name}"
-
-    def link(self, counterpart):
-        return absolute_url(counterpart.get_absolute_url())
-
-    def items(self, counterpart):
-        # With the pledges of the groupings it belongs to, as its page lists them.
-        return self.updates().filter(pledge__in=Pledge.objects.concerning(counterpart.slug))[:ITEMS]
-
-
-class TopicFeed(StatusChangeFeed):
+class TopicFeed(GroupFeed):
+    model = Topic
+    about = "about"
     url_name = "topic_feed"
-
-    def get_object(self, request, slug):
-        topic = get_object_or_404(Topic, slug=slug)
-        if not Pledge.objects.public().filter(topics=topic).exists():
-            raise Http404("No public pledges.")
-        return topic
-
-    def title(self, topic):
-        return f"Korea Pledge Tracker: status updates on pledges about {topic.name}"
-
-    def link(self, topic):
-        return absolute_url(topic.get_absolute_url())
-
-    def items(self, topic):
-        return self.updates().filter(pledge__topics=topic)[:ITEMS]
 
 
 class PledgeFeed(StatusChangeFeed):
@@ -208,7 +204,7 @@ class CorrectionFeed(StatusChangeFeed):
         return absolute_url(reverse("correction_feed"))
 
     def items(self):
-        return Correction.objects.public().select_related("pledge", "statement")[:ITEMS]
+        return Correction.objects.public()[:ITEMS]
 
     def item_title(self, correction):
         return f"Correction to “{correction.subject}”: {correction.changed_fields}"

@@ -196,6 +196,11 @@ DEFAULT_SORT = "statement"
 RECENT_STATEMENTS = 50
 
 
+# What /pledges/ and /api/pledges.json take: the filters and the page (tracker.caching
+# sends anything else to the URL without it).
+PLEDGE_LIST_PARAMS = [*PledgeFilter.base_filters, "page"]
+
+
 class WorklistFilter(PledgeFilter):
     """The staff worklist: every pledge, published or not, and the editors' own filters.
 

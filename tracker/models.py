@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import connection, models, transaction
@@ -797,8 +797,6 @@ class PledgeQuerySet(models.QuerySet):
         if not terms:
             return self
         if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery
-
             # Migration 0004 indexes exactly this expression (GIN). alias(), not
             # annotate(): the vector stays out of the SELECT list, so rows stay narrow.
             return self.alias(search=SEARCH_VECTOR).filter(
@@ -904,6 +902,16 @@ class PledgeQuerySet(models.QuerySet):
             pledge=OuterRef("pk"), author=user, created_at__gte=since
         )
         return self.filter(Exists(updates))
+
+    def for_list(self):
+        """With what a list row or card shows, each in a fixed number of queries: the
+        statement and its issuing body, the latest update, the maker, counterparts, topics
+        and `is_overdue`."""
+        return (
+            self.with_overdue()
+            .select_related("statement__issuing_body", "latest_update", "maker__person")
+            .prefetch_related("counterparts", "topics")
+        )
 
     def tally(self):
         """How these pledges stand: a Tally, in one grouped query."""
@@ -1344,8 +1352,8 @@ class Pledge(SluggedModel):
                 )
                 if not proposed:
                     update._publish()
-                # Once committed: archive the evidence, published or proposed.
-                transaction.on_commit(update.start_background_work, robust=True)
+                # Once committed: announce it, published or proposed (its evidence is archived).
+                transaction.on_commit(update._announce_recorded, robust=True)
         except StaleVersion as stale:
             # Leaving the atomic block rolled the history row back; show the newer state.
             stale.pledge = Pledge.objects.get(pk=self.pk)
@@ -1478,9 +1486,15 @@ def staff_role(user):
     return "curator" if user.has_perm("tracker.change_pledge") else "editor"
 
 
+# Sent once the transaction that recorded a status update has committed, published or only
+# proposed. Receivers get `update`. The archiving of its evidence hooks in here
+# (tracker.signals queues tracker.tasks.archive_evidence).
+update_recorded = Signal()
+
 # Sent once the transaction that made a status update public has committed: straight out
 # (record_update) or approved by a second person (StatusUpdate.approve). Receivers get
-# `update` (a StatusUpdate with its pledge). Followers' notifications hook in here.
+# `update` (a StatusUpdate with its pledge). Followers' notifications hook in here
+# (tracker.signals queues tracker.tasks.notify_followers on a change of status).
 update_published = Signal()
 
 
@@ -1740,20 +1754,12 @@ class StatusUpdate(models.Model):
         Revision.bump()  # queryset.update() sends no signals
         transaction.on_commit(self._announce, robust=True)
 
-    def start_background_work(self):
-        """Queue the archiving of its evidence (tracker.tasks), once recorded."""
-        from tracker import tasks  # the tasks import these models
-
-        if evidence_ids := list(self.evidence.values_list("pk", flat=True)):
-            tasks.archive_evidence.enqueue(evidence_ids)
+    def _announce_recorded(self):
+        """Once recorded and committed: send update_recorded."""
+        update_recorded.send(sender=StatusUpdate, update=self)
 
     def _announce(self):
-        """Once its publication is committed: email the pledge's followers of a change of
-        status (tracker.tasks), and send update_published."""
-        from tracker import tasks  # the tasks import these models
-
-        if self.status_changed:
-            tasks.notify_followers.enqueue(self.pk)
+        """Once its publication is committed: send update_published."""
         update_published.send(sender=StatusUpdate, update=self)
 
 
@@ -1950,10 +1956,11 @@ revision_moved = Signal()
 
 class CorrectionQuerySet(models.QuerySet):
     def public(self):
-        """Corrections to what the public can see: a public pledge or statement."""
+        """Corrections to what the public can see: a public pledge or statement, newest
+        first, with the record each names."""
         return self.filter(
             Q(pledge__in=Pledge.objects.public()) | Q(statement__in=Statement.objects.public())
-        )
+        ).select_related("pledge", "statement")
 
 
 def corrected_fields(instance):

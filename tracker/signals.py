@@ -1,8 +1,9 @@
-"""Every write to the record moves the Revision, which public caches and ETags key on."""
+"""Every write to the record moves the Revision, which public caches and ETags key on; a
+recorded or published status update queues its background work (tracker.tasks)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from tracker import models
+from tracker import models, tasks
 
 TRACKED = [
     models.Statement,
@@ -31,7 +32,21 @@ def _no_history_for_loaded_rows(sender, instance, raw, **kwargs):
         instance.skip_history_when_saving = True
 
 
+def _archive_evidence(sender, update, **kwargs):
+    """Fetch and archive a new update's evidence, published or proposed."""
+    if evidence_ids := list(update.evidence.values_list("pk", flat=True)):
+        tasks.archive_evidence.enqueue(evidence_ids)
+
+
+def _notify_followers(sender, update, **kwargs):
+    """Email the pledge's followers when a published update changes its status."""
+    if update.status_changed:
+        tasks.notify_followers.enqueue(update.pk)
+
+
 def connect():
+    models.update_recorded.connect(_archive_evidence, dispatch_uid="archive-evidence")
+    models.update_published.connect(_notify_followers, dispatch_uid="notify-followers")
     pre_save.connect(
         _no_history_for_loaded_rows, sender=models.Pledge, dispatch_uid="history-raw-pledge"
     )

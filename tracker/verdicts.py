@@ -1,5 +1,5 @@
 """Our verdicts in others' words: the crosswalk to published rating scales, the schema.org
-ClaimReview each pledge page embeds, and the colours of the embeddable status badge.
+ClaimReview each pledge page embeds, and the embeddable status badge.
 
 One table (CROSSWALK) says how each of our statuses reads on the PolitiFact promise meter,
 the OGP Independent Reporting Mechanism's completion scale and the G7 Research Group's
@@ -57,6 +57,33 @@ BADGE_COLOURS = {
     Status.ACHIEVED: "#1d6b35",
     Status.BROKEN: "#a11d1d",
 }
+
+
+BADGE_LABEL = "pledge"
+
+
+def _text_width(text):
+    # Sans-serif at 11px averages about 6.5px a character; the badge pads 6px each side.
+    return round(6.5 * len(text)) + 12
+
+
+def badge(pledge):
+    """What public/badge.svg draws for a pledge (with `is_overdue`): its words, colour and
+    the width of each half."""
+    status = pledge.status_enum
+    text = f"{status.label}, overdue" if pledge.is_overdue else status.label
+    left, right = _text_width(BADGE_LABEL), _text_width(text)
+    return {
+        "title": f"Status of the pledge “{pledge.title}” on the {SITE_NAME}: {text}",
+        "label": BADGE_LABEL,
+        "text": text,
+        "colour": BADGE_COLOURS[status],
+        "left": left,
+        "right": right,
+        "width": left + right,
+        "left_middle": left / 2,
+        "right_middle": left + right / 2,
+    }
 
 
 def crosswalk_rows():

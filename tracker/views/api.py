@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from tracker import api
 from tracker.caching import public_view
 from tracker.exports import HTMLSafeJSONEncoder
-from tracker.filters import PledgeFilter
-from tracker.views.public import PLEDGE_LIST_PARAMS, _pledge_rows
+from tracker.filters import PLEDGE_LIST_PARAMS, PledgeFilter
+from tracker.models import Pledge
 
 
 def _json(data, status=200):
@@ -30,7 +30,9 @@ def _list(request, rows, serialise):
 @public_view(params=PLEDGE_LIST_PARAMS)
 def pledges(request):
     """Pledges, with the filters of /pledges/: an unknown value is a 400 naming it."""
-    rows = PledgeFilter(request.GET, _pledge_rows().select_related("responsible_body"))
+    rows = PledgeFilter(
+        request.GET, Pledge.objects.public().for_list().select_related("responsible_body")
+    )
     if rows.form.ignored:
         return _json({"errors": rows.form.errors.get_json_data()}, status=400)
     return _list(request, rows.qs, lambda pledge: pledge.to_dict())

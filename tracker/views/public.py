@@ -20,7 +20,7 @@ from django.views.decorators.csp import csp_override
 from tracker import api, exports
 from tracker.caching import per_revision, public_view, revision_key
 from tracker.exports import API_FIELDS, CSV_HEADER
-from tracker.filters import PledgeFilter, RowsPaginator
+from tracker.filters import PLEDGE_LIST_PARAMS, PledgeFilter, RowsPaginator
 from tracker.htmx import is_fragment
 from tracker.models import (
     Correction,
@@ -31,22 +31,9 @@ from tracker.models import (
     Status,
     absolute_url,
 )
-from tracker.verdicts import BADGE_COLOURS, claim_review, crosswalk_rows
+from tracker.verdicts import badge, claim_review, crosswalk_rows
 
 PER_PAGE = 25
-
-
-PLEDGE_LIST_PARAMS = [*PledgeFilter.base_filters, "page"]
-
-
-def _pledge_rows():
-    """Public pledges with what a list row shows, in a fixed number of queries."""
-    return (
-        Pledge.objects.public()
-        .with_overdue()
-        .select_related("statement__issuing_body", "latest_update", "maker__person")
-        .prefetch_related("counterparts", "topics")
-    )
 
 
 # Pages ----------------------------------------------------------------------------------
@@ -78,7 +65,7 @@ def home(request):
 
 @public_view(params=PLEDGE_LIST_PARAMS)
 def pledge_list(request):
-    pledges = PledgeFilter(request.GET, _pledge_rows())
+    pledges = PledgeFilter(request.GET, Pledge.objects.public().for_list())
     page = RowsPaginator(pledges.qs, PER_PAGE).get_page(request.GET.get("page"))
     template = "public/pledge_list.html"
     if is_fragment(request):
@@ -92,7 +79,7 @@ def pledge_detail(request, slug):
     context = {
         "pledge": pledge,
         "page_url": absolute_url(pledge.get_absolute_url()),
-        "corrections": public_corrections().filter(
+        "corrections": Correction.objects.public().filter(
             Q(pledge=pledge) | Q(statement_id=pledge.statement_id)
         ),
         "claim_review": claim_review(pledge, list(pledge.updates.all())),
@@ -109,12 +96,6 @@ def pledge_detail(request, slug):
 
 # An image that other sites embed: nothing in it may load or run, wherever it is opened.
 BADGE_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
-BADGE_LABEL = "pledge"
-
-
-def _text_width(text):
-    # Sans-serif at 11px averages about 6.5px a character; the badge pads 6px each side.
-    return round(6.5 * len(text)) + 12
 
 
 @csp_override(BADGE_CSP)
@@ -125,21 +106,7 @@ def pledge_badge(request, slug):
     Cached and revalidated by revision like every public page; served cross-origin as an
     image (Cross-Origin-Resource-Policy), never sniffed, under a CSP that allows nothing."""
     pledge = get_object_or_404(Pledge.objects.public().with_overdue(), slug=slug)
-    status = pledge.status_enum
-    text = f"{status.label}, overdue" if pledge.is_overdue else status.label
-    left, right = _text_width(BADGE_LABEL), _text_width(text)
-    context = {
-        "title": f"Status of the pledge “{pledge.title}” on the Korea Pledge Tracker: {text}",
-        "label": BADGE_LABEL,
-        "text": text,
-        "colour": BADGE_COLOURS[status],
-        "left": left,
-        "right": right,
-        "width": left + right,
-        "left_middle": left / 2,
-        "right_middle": left + right / 2,
-    }
-    response = render(request, "public/badge.svg", context, content_type="image/svg+xml")
+    response = render(request, "public/badge.svg", badge(pledge), content_type="image/svg+xml")
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
@@ -222,7 +189,7 @@ def group_detail(request, slug, model, about, list_url, filter_param, feed, foll
     )
     if not tally.total:
         raise Http404("No public pledges.")  # nothing public about it: as if it did not exist
-    pledges = group.pledges_here(_pledge_rows())
+    pledges = group.pledges_here(Pledge.objects.public().for_list())
     context = {
         "object": group,
         "tally": tally,
@@ -275,12 +242,7 @@ def pledges_csv(request):
 # Corrections ----------------------------------------------------------------------------
 
 
-def public_corrections():
-    """Corrections to the public record, newest first, with what each names."""
-    return Correction.objects.public().select_related("pledge", "statement")
-
-
 @public_view(params=["page"])
 def correction_list(request):
-    page = Paginator(public_corrections(), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(Correction.objects.public(), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "public/corrections.html", {"page": page})

@@ -28,6 +28,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -537,9 +539,6 @@ class Command(BaseCommand):
 
     def editor_cookies(self, base):
         """Log in as an editor through the login form; the session and CSRF cookies."""
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
-
         password = secrets.token_urlsafe(16)
         user, _ = get_user_model().objects.get_or_create(username="bench-editor")
         user.set_password(password)
