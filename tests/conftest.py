@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.factories import UserFactory
 from tests.public_record import build_record
@@ -32,6 +33,15 @@ def pytest_collection_modifyitems(items):
         if marker.kwargs.get("transaction") or fixtures & {"transactional_db", "live_server"}:
             kwargs = {**marker.kwargs, "serialized_rollback": True}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The suite reads the English site: reverse() gives /en/ addresses. A test of the
+    Korean site asks for /ko/ addresses itself (tests/test_i18n.py). Korean is still the
+    site's default for a request that names no language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

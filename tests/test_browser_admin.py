@@ -19,11 +19,11 @@ TEXT = (
 
 def log_in(page, live_server):
     UserFactory(username="curator", groups=["Curators"], is_staff=True)
-    page.goto(f"{live_server.url}/admin/login/")
+    page.goto(f"{live_server.url}/en/admin/login/")
     page.fill("#id_username", "curator")
     page.fill("#id_password", "correct horse battery staple")
     page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    page.wait_for_url(f"{live_server.url}/en/admin/")
 
 
 def fill_statement(page, quote):
@@ -43,7 +43,7 @@ def fill_statement(page, quote):
 def test_curator_adds_a_statement_with_a_pledge(page, live_server):
     CounterpartFactory(name="ASEAN", kind="grouping")
     log_in(page, live_server)
-    page.goto(f"{live_server.url}/admin/tracker/statement/add/")
+    page.goto(f"{live_server.url}/en/admin/tracker/statement/add/")
     fill_statement(page, "With ASEAN, we will advance the Korea–ASEAN Solidarity Initiative.")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
@@ -55,7 +55,7 @@ def test_curator_adds_a_statement_with_a_pledge(page, live_server):
 def test_a_misquote_is_shown_on_the_form_and_nothing_is_saved(page, live_server):
     CounterpartFactory(name="ASEAN", kind="grouping")
     log_in(page, live_server)
-    page.goto(f"{live_server.url}/admin/tracker/statement/add/")
+    page.goto(f"{live_server.url}/en/admin/tracker/statement/add/")
     fill_statement(page, "With ASEAN, we will advance the Korea-ASEAN Solidarity Initiative.")
     page.click("input[name=_save]")
     error = page.locator("#pledges-0 .errorlist")

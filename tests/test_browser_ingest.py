@@ -79,11 +79,11 @@ def select_in_text(page, passage):
 
 def test_curator_turns_a_press_release_into_published_pledges(page, live_server, curator_world):
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(live_server.url + "/staff/statements/new/")
+    page.goto(live_server.url + "/en/staff/statements/new/")
     page.get_by_label("Username").fill("curator")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/staff/statements/new/")
+    page.wait_for_url("**/en/staff/statements/new/")
 
     page.get_by_label("Paste the text").fill(SEED_004)
     shoot(page, "1-source")

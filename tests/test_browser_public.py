@@ -68,14 +68,14 @@ def test_every_page_type_passes_axe_fits_the_width_and_stays_on_the_site(
 def test_the_filter_narrows_the_list_without_a_reload_and_updates_the_url(
     page, live_server, record
 ):
-    page.goto(live_server.url + "/pledges/")
+    page.goto(live_server.url + "/en/pledges/")
     page.evaluate("window.notReloaded = true")
     assert page.locator(".pledge-item").count() == 5
 
     page.select_option("#id_status", "achieved")
     expect(page.locator(".pledge-item")).to_have_count(1)
     assert page.evaluate("window.notReloaded") is True
-    assert page.url == live_server.url + "/pledges/?status=achieved"  # empty filters dropped
+    assert page.url == live_server.url + "/en/pledges/?status=achieved"  # empty filters dropped
     expect(page.locator("#results-status")).to_have_text("1 pledge found")
 
     page.fill("#id_q", "nothing matches this")
@@ -85,11 +85,11 @@ def test_the_filter_narrows_the_list_without_a_reload_and_updates_the_url(
 
     page.go_back()
     expect(page.locator(".pledge-item")).to_have_count(1)
-    assert page.url.endswith("/pledges/?status=achieved")
+    assert page.url.endswith("/en/pledges/?status=achieved")
 
 
 def test_the_overdue_checkbox_toggles_both_ways(page, live_server, record):
-    page.goto(live_server.url + "/pledges/")
+    page.goto(live_server.url + "/en/pledges/")
     page.check("#id_overdue")
     expect(page.locator(".pledge-item")).to_have_count(1)
     page.uncheck("#id_overdue")
@@ -99,11 +99,11 @@ def test_the_overdue_checkbox_toggles_both_ways(page, live_server, record):
 def test_pages_of_results_load_in_place(page, live_server, record):
     for _ in range(30):
         PledgeFactory(counterparts=[record.japan])
-    page.goto(live_server.url + "/pledges/?counterpart=japan")
+    page.goto(live_server.url + "/en/pledges/?counterpart=japan")
     page.evaluate("window.notReloaded = true")
     page.click("a[rel=next]")
     expect(page.locator(".pagination")).to_contain_text("Page 2 of 2")
-    assert page.url.endswith("/pledges/?counterpart=japan&page=2")
+    assert page.url.endswith("/en/pledges/?counterpart=japan&page=2")
     assert page.evaluate("window.notReloaded") is True
     assert page.locator(".pledge-item").count() == 7
 
@@ -111,10 +111,10 @@ def test_pages_of_results_load_in_place(page, live_server, record):
 def test_the_filter_works_without_javascript(browser, live_server, record):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(live_server.url + "/pledges/")
+    page.goto(live_server.url + "/en/pledges/")
     page.select_option("#id_counterpart", "japan")
     page.click("button[type=submit]")
-    page.wait_for_url("**/pledges/?*counterpart=japan*")
+    page.wait_for_url("**/en/pledges/?*counterpart=japan*")
     assert page.locator(".pledge-item").count() == 2
     context.close()
 
@@ -122,8 +122,8 @@ def test_the_filter_works_without_javascript(browser, live_server, record):
 def test_two_clicks_from_the_dashboard_reach_the_sentence_and_its_evidence(
     page, live_server, record
 ):
-    page.goto(live_server.url + "/")
-    page.click(f"#recent-heading ~ ol a[href^='/pledges/{record.aid.slug}/']")
+    page.goto(live_server.url + "/en/")
+    page.click(f"#recent-heading ~ ol a[href^='/en/pledges/{record.aid.slug}/']")
     assert page.locator("figure.source-quote mark").text_content() == record.aid.quote
     assert page.locator(".latest-update a", has_text="Annual ODA report").is_visible()
     page.click("text=Read it in the full statement")
@@ -133,7 +133,7 @@ def test_two_clicks_from_the_dashboard_reach_the_sentence_and_its_evidence(
 
 
 def test_the_skip_link_appears_on_focus_and_moves_to_the_content(page, live_server, record):
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/en/")
     page.keyboard.press("Tab")
     skip = page.locator(".skip-link")
     assert skip.evaluate("el => el === document.activeElement")
@@ -143,7 +143,7 @@ def test_the_skip_link_appears_on_focus_and_moves_to_the_content(page, live_serv
 
 
 def test_printing_leaves_out_navigation_and_filters(page, live_server, record):
-    page.goto(live_server.url + "/pledges/")
+    page.goto(live_server.url + "/en/pledges/")
     page.emulate_media(media="print")
     assert not page.locator("form.filters").is_visible()
     assert not page.locator(".site-header nav").is_visible()

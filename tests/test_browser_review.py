@@ -64,7 +64,7 @@ def test_two_editors_propose_review_and_publish(browser, page, live_server, cons
 
     # The public does not see it yet.
     public = browser.new_context().new_page()
-    public.goto(live_server.url + "/pledges/consulate/")
+    public.goto(live_server.url + "/en/pledges/consulate/")
     expect(public.locator(".status-line")).to_contain_text("Not yet rated")
     expect(public.locator("main")).not_to_contain_text("opened its doors")
 

@@ -49,15 +49,15 @@ def world(transactional_db):
     return {"consulate": consulate, "hydrogen": hydrogen}
 
 
-def log_in(page, live_server, username="editor", path="/staff/", screenshot=False):
+def log_in(page, live_server, username="editor", path="/en/staff/", screenshot=False):
     page.goto(live_server.url + path)
-    assert "/accounts/login/" in page.url
+    assert "/en/accounts/login/" in page.url
     if screenshot:
         shoot(page, "login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.wait_for_url(lambda url: "/en/accounts/login/" not in url)
 
 
 def mark_page(page):
@@ -111,7 +111,7 @@ def test_editor_logs_in_filters_and_records_an_evidenced_update(page, live_serve
 
     # Filtering swaps only the results and pushes a bookmarkable URL.
     page.get_by_label("Counterpart").select_option(label="Mongolia")
-    expect(page).to_have_url(re.compile(r"/staff/\?counterpart=mongolia$"))
+    expect(page).to_have_url(re.compile(r"/en/staff/\?counterpart=mongolia$"))
     expect(page.locator("tbody.pledge")).to_have_count(4)
     assert filters.evaluate("form => form.__original === true")
     assert not_reloaded(page)
@@ -231,23 +231,23 @@ def test_back_button_after_filtering(page, live_server, world):
     log_in(page, live_server)
     expect(page.locator("tbody.pledge")).to_have_count(5)
     page.get_by_label("Counterpart").select_option(label="Japan")
-    expect(page).to_have_url(re.compile(r"/staff/\?counterpart=japan$"))
+    expect(page).to_have_url(re.compile(r"/en/staff/\?counterpart=japan$"))
     expect(page.locator("tbody.pledge")).to_have_count(4)
     page.get_by_label("Status").select_option(label="In progress")
-    expect(page).to_have_url(re.compile(r"/staff/\?status=in_progress&counterpart=japan$"))
+    expect(page).to_have_url(re.compile(r"/en/staff/\?status=in_progress&counterpart=japan$"))
     expect(page.locator("tbody.pledge")).to_have_count(1)
 
     page.go_back()
-    expect(page).to_have_url(re.compile(r"/staff/\?counterpart=japan$"))
+    expect(page).to_have_url(re.compile(r"/en/staff/\?counterpart=japan$"))
     expect(page.locator("tbody.pledge")).to_have_count(4)
     expect(page.get_by_label("Status")).to_have_value("")
     expect(page.get_by_label("Counterpart")).to_have_value("japan")
     page.go_back()
-    expect(page).to_have_url(re.compile(r"/staff/$"))
+    expect(page).to_have_url(re.compile(r"/en/staff/$"))
     expect(page.locator("tbody.pledge")).to_have_count(5)
     expect(page.get_by_label("Counterpart")).to_have_value("")
     page.go_forward()
-    expect(page).to_have_url(re.compile(r"/staff/\?counterpart=japan$"))
+    expect(page).to_have_url(re.compile(r"/en/staff/\?counterpart=japan$"))
     expect(page.locator("tbody.pledge")).to_have_count(4)
     expect(page.get_by_label("Counterpart")).to_have_value("japan")
 
@@ -286,7 +286,7 @@ def test_history_loads_more_in_place(page, live_server, world):
             internal_note=f"Internal {day}",
             author=editor,
         )
-    log_in(page, live_server, path=f"/staff/pledges/{hydrogen.pk}/")
+    log_in(page, live_server, path=f"/en/staff/pledges/{hydrogen.pk}/")
     mark_page(page)
     expect(page.locator(".history__item")).to_have_count(10)
     expect(page.locator(".internal-note").first).to_contain_text("Internal 14")
@@ -312,7 +312,7 @@ def test_without_javascript_the_same_tasks_work(browser, live_server, world):
         expect(page.locator("tbody.pledge")).to_have_count(4)
 
         row(page, consulate).get_by_role("link", name=re.compile("^Update")).click()
-        page.wait_for_url(re.compile(rf"/staff/pledges/{consulate.pk}/update/\?next="))
+        page.wait_for_url(re.compile(rf"/en/staff/pledges/{consulate.pk}/update/\?next="))
         page.get_by_label("New status").select_option(label="Not started")
         page.get_by_label("As of").fill("2099-12-31")
         page.get_by_label("Public note").fill("Assessed: nothing done yet.")
@@ -323,7 +323,7 @@ def test_without_javascript_the_same_tasks_work(browser, live_server, world):
 
         page.get_by_label("As of").fill("2025-11-01")
         page.get_by_role("button", name="Save update").click()
-        page.wait_for_url(re.compile(r"/staff/\?.*counterpart=mongolia"))
+        page.wait_for_url(re.compile(r"/en/staff/\?.*counterpart=mongolia"))
         expect(page.locator("#messages")).to_contain_text("is now Not started")
         expect(row(page, consulate).locator(".badge--not_started")).to_be_visible()
         assert Pledge.objects.get(pk=consulate.pk).status == Status.NOT_STARTED

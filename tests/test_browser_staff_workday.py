@@ -26,7 +26,7 @@ def worklist_requests(page):
         "request",
         lambda request: (
             request.resource_type in {"xhr", "fetch"}
-            and re.search(r"/staff/(\?|$)", request.url)
+            and re.search(r"/en/staff/(\?|$)", request.url)
             and sent.append(request.url)
         ),
     )
@@ -108,7 +108,7 @@ def test_a_fourth_evidence_link_without_javascript(browser, live_server, world):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        log_in(page, live_server, path=f"/staff/pledges/{consulate.pk}/update/")
+        log_in(page, live_server, path=f"/en/staff/pledges/{consulate.pk}/update/")
         page.get_by_label("Public note").fill("Assessed with four sources.")
         page.get_by_label("New status").select_option(label="Not started")
         for n in range(1, 4):
@@ -157,7 +157,7 @@ def test_a_readers_403_is_in_the_staff_layout(page, live_server, world):
     UserFactory(username="reader", groups=["Readers"])
     consulate = world["consulate"]
     log_in(page, live_server, username="reader")
-    response = page.goto(f"{live_server.url}/staff/pledges/{consulate.pk}/update/")
+    response = page.goto(f"{live_server.url}/en/staff/pledges/{consulate.pk}/update/")
     assert response.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
     nav = page.get_by_role("navigation", name="Main")
@@ -191,7 +191,7 @@ def test_an_error_does_not_misalign_the_fields(page, live_server, world):
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_evidence_legend_fits_on_one_line(page, live_server, world, width):
     consulate = world["consulate"]
-    log_in(page, live_server, path=f"/staff/pledges/{consulate.pk}/")
+    log_in(page, live_server, path=f"/en/staff/pledges/{consulate.pk}/")
     page.set_viewport_size({"width": width, "height": 900})
     legend = page.locator("fieldset.evidence legend")
     height, line = legend.evaluate(
@@ -208,7 +208,7 @@ def test_keyboard_only_reach_a_row_update_save_and_move_on(page, live_server, wo
     from playwright.sync_api import expect
 
     consulate, hydrogen = world["consulate"], world["hydrogen"]
-    log_in(page, live_server, path="/staff/?sort=title")
+    log_in(page, live_server, path="/en/staff/?sort=title")
     expect(page.locator("#keyboard-hint")).to_contain_text("Ctrl+Enter saves")
     shoot(page, "worklist")
     page.keyboard.press("j")
@@ -241,19 +241,19 @@ def test_filters_are_remembered_across_sessions_with_a_way_back(browser, page, l
 
     log_in(page, live_server)
     page.get_by_label("Counterpart").select_option(label="Japan")
-    expect(page).to_have_url(re.compile(r"/staff/\?counterpart=japan$"))
+    expect(page).to_have_url(re.compile(r"/en/staff/\?counterpart=japan$"))
 
     other = browser.new_context()  # a new session: log in again elsewhere
     try:
         later = other.new_page()
         log_in(later, live_server)
-        expect(later).to_have_url(re.compile(r"/staff/\?counterpart=japan$"))
+        expect(later).to_have_url(re.compile(r"/en/staff/\?counterpart=japan$"))
         expect(later.locator("tbody.pledge")).to_have_count(4)
         expect(later.get_by_label("Counterpart")).to_have_value("japan")
         later.get_by_role("link", name="Clear filters").click()
-        expect(later).to_have_url(re.compile(r"/staff/$"))
+        expect(later).to_have_url(re.compile(r"/en/staff/$"))
         expect(later.locator("tbody.pledge")).to_have_count(5)
-        later.goto(live_server.url + "/staff/")
+        later.goto(live_server.url + "/en/staff/")
         expect(later.locator("tbody.pledge")).to_have_count(5)
     finally:
         other.close()
@@ -268,7 +268,7 @@ def test_my_day_counts_open_the_filtered_worklist(page, live_server, world):
     expect(my_day).to_contain_text("1 update I recorded this week")
     shoot(page, "my-day")
     my_day.get_by_role("link", name=re.compile("overdue")).click()
-    expect(page).to_have_url(re.compile(r"/staff/\?overdue=on$"))
+    expect(page).to_have_url(re.compile(r"/en/staff/\?overdue=on$"))
     expect(page.locator("tbody.pledge")).to_have_count(1)
     expect(row(page, world["consulate"])).to_be_visible()
     expect(page.get_by_label("Overdue")).to_be_checked()
@@ -278,7 +278,7 @@ def tick_and_open_bulk(page, pledges):
     for pledge in pledges:
         row(page, pledge).get_by_role("checkbox").check()
     page.get_by_role("button", name="Record one update for the selected pledges").click()
-    page.wait_for_url(re.compile(r"/staff/bulk/\?"))
+    page.wait_for_url(re.compile(r"/en/staff/bulk/\?"))
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
@@ -292,7 +292,7 @@ def test_bulk_status_with_one_conflicting_pledge(browser, live_server, world, ja
     errors = []
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     try:
-        log_in(page, live_server, path="/staff/?counterpart=japan")
+        log_in(page, live_server, path="/en/staff/?counterpart=japan")
         rounds = list(Pledge.objects.filter(title__startswith="Scholarships").order_by("title"))
         tick_and_open_bulk(page, [world["hydrogen"], *rounds])
         expect(page.locator("h1")).to_have_text("One update for 4 pledges")
@@ -326,7 +326,7 @@ def test_bulk_status_with_one_conflicting_pledge(browser, live_server, world, ja
         assert StatusUpdate.objects.awaiting_review().count() == 3
 
         page.get_by_role("button", name="Save update for 1 pledge").click()
-        page.wait_for_url(re.compile(r"/staff/\?counterpart=japan$"))
+        page.wait_for_url(re.compile(r"/en/staff/\?counterpart=japan$"))
         expect(page.locator("#messages")).to_contain_text("Proposed: 1 pledge as Achieved")
         assert StatusUpdate.objects.awaiting_review().count() == 4
         errors = [e for e in errors if "status of 409" not in e]

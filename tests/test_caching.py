@@ -22,7 +22,7 @@ def test_a_repeat_visit_is_served_from_the_cache(client, django_assert_num_queri
 def test_a_new_status_update_is_visible_at_once(client, editor):
     pledge = PledgeFactory()
     assert "Talks resumed in Geneva" not in client.get(pledge.get_absolute_url()).content.decode()
-    assert "Talks resumed in Geneva" not in client.get("/").content.decode()
+    assert "Talks resumed in Geneva" not in client.get("/en/").content.decode()
     pledge.record_update(
         status=Status.IN_PROGRESS,
         as_of=timezone.localdate(),
@@ -30,7 +30,7 @@ def test_a_new_status_update_is_visible_at_once(client, editor):
         author=editor,
     )
     assert "Talks resumed in Geneva" in client.get(pledge.get_absolute_url()).content.decode()
-    assert "In progress" in client.get("/").content.decode()
+    assert "In progress" in client.get("/en/").content.decode()
 
 
 def test_unpublishing_removes_the_page_at_once(client):
@@ -52,8 +52,8 @@ def test_signed_in_staff_are_not_served_cached_pages(client, editor, django_asse
 
 def test_the_fragment_and_the_page_are_cached_apart(client):
     PledgeFactory(title="Open a dialogue")
-    page = client.get("/pledges/")
-    fragment = client.get("/pledges/", headers={"HX-Request": "true"})
+    page = client.get("/en/pledges/")
+    fragment = client.get("/en/pledges/", headers={"HX-Request": "true"})
     assert b"<html" in page.content
     assert b"<html" not in fragment.content
     assert b"Open a dialogue" in fragment.content
@@ -64,19 +64,19 @@ def test_pages_outside_the_public_site_never_touch_the_cache(client, django_asse
     # database is down they still answer (see tracker.errors for the 503).
     with django_assert_num_queries(0):
         assert client.get("/no-such-page/").status_code == 404
-        assert client.get("/accounts/login/").status_code == 200
+        assert client.get("/en/accounts/login/").status_code == 200
 
 
 def test_feeds_are_cached_too(client, django_assert_num_queries):
     PledgeFactory()
-    first = client.get("/feed/")
+    first = client.get("/en/feed/")
     with django_assert_num_queries(1):
-        assert client.get("/feed/").content == first.content
+        assert client.get("/en/feed/").content == first.content
 
 
 def test_a_csrf_failure_gets_the_sites_own_page(client):
     client = type(client)(enforce_csrf_checks=True)
-    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+    response = client.post("/en/accounts/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
 
@@ -128,7 +128,7 @@ def test_a_database_outage_on_a_public_page_is_a_503_with_the_security_policy(cl
 
     monkeypatch.setattr(Revision, "current", unreachable)
     client.raise_request_exception = False
-    response = client.get("/")
+    response = client.get("/en/")
     assert response.status_code == 503
     assert response["Retry-After"]
     assert "script-src 'self'" in response["Content-Security-Policy"]

@@ -133,7 +133,7 @@ def test_an_unknown_file_is_a_404(client, record):
 
 
 def test_the_page_gives_the_dictionary_and_the_download(client, record):
-    html = body(client.get("/data/"))
+    html = body(client.get("/en/data/"))
     assert f'href="/data/{ZIP_NAME}"' in html
     for table in TABLES:
         assert f'href="/data/{table.path}"' in html
@@ -143,7 +143,7 @@ def test_the_page_gives_the_dictionary_and_the_download(client, record):
 
 def test_query_counts_do_not_grow_with_the_record(client, django_assert_max_num_queries):
     build_record()
-    urls = ["/data/", f"/data/{DESCRIPTOR}", "/data/pledges.csv", f"/data/{ZIP_NAME}"]
+    urls = ["/en/data/", f"/data/{DESCRIPTOR}", "/data/pledges.csv", f"/data/{ZIP_NAME}"]
 
     def counts():
         result = {}

@@ -91,7 +91,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(secret_key):
     assert "set SECRET_KEY to a random value of at least 32 characters" in result.stderr
 
 
-@pytest.mark.parametrize("url", ["/accounts/login/", "/no-such-page/"])
+@pytest.mark.parametrize("url", ["/en/accounts/login/", "/no-such-page/"])
 def test_pages_have_a_strict_content_security_policy(client, db, url):
     response = client.get(url)
 

@@ -92,10 +92,10 @@ def test_csv_row_carries_status_dates_statement_and_links(client, record):
     assert trees["target_display"] == "2020"
     assert trees["statement_title"] == "Keynote at the Korea–ASEAN forum"
     assert trees["statement_date"] == "2025-09-01"
-    assert trees["statement_url"] == f"http://testserver/statements/{record.forum.slug}/"
+    assert trees["statement_url"] == f"http://testserver/en/statements/{record.forum.slug}/"
     assert trees["counterparts"] == "Japan" and trees["topics"] == "Climate"
     assert trees["quote"] == "We will plant a million trees by 2020."
-    assert trees["url"] == f"http://testserver/pledges/{record.trees.slug}/"
+    assert trees["url"] == f"http://testserver/en/pledges/{record.trees.slug}/"
     assert trees["last_update"]
     dialogue = next(row for row in rows if row["slug"] == record.dialogue.slug)
     assert dialogue["statement_date"] == "" and dialogue["statement_date_precision"] == "unknown"
@@ -282,7 +282,7 @@ def test_json_pledge_carries_what_the_page_shows(client, record):
     data = get_json(client, {"status": "achieved"})
     (aid,) = data["results"]
     assert aid["slug"] == record.aid.slug
-    assert aid["url"] == f"http://testserver/pledges/{record.aid.slug}/"
+    assert aid["url"] == f"http://testserver/en/pledges/{record.aid.slug}/"
     assert aid["score"] == 1 and aid["overdue"] is False
     assert aid["target"] == {
         "date": "2027-01-01",
@@ -308,13 +308,13 @@ def test_json_pledge_carries_what_the_page_shows(client, record):
 
 
 def test_json_fields_are_all_documented_on_the_about_page(client, record):
-    html = body(client.get("/about/"))
+    html = body(client.get("/en/about/"))
     for name in get_json(client)["results"][0]:
         assert f"<code>{name}</code>" in html
 
 
 def test_csv_columns_are_all_listed_on_the_about_page(client, record):
-    html = body(client.get("/about/"))
+    html = body(client.get("/en/about/"))
     for name in CSV_COLUMNS:
         assert f"<code>{name}</code>" in html
 
@@ -335,8 +335,8 @@ def test_csv_columns_are_all_listed_on_the_about_page(client, record):
 )
 def test_json_filters_match_the_pledge_list(client, record, query):
     slugs = {p["slug"] for p in get_json(client, query)["results"]}
-    html = body(client.get("/pledges/", query))
-    listed = {p.slug for p in record.public_pledges if f'href="/pledges/{p.slug}/"' in html}
+    html = body(client.get("/en/pledges/", query))
+    listed = {p.slug for p in record.public_pledges if f'href="/en/pledges/{p.slug}/"' in html}
     assert slugs == listed and slugs
 
 

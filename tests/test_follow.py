@@ -33,7 +33,7 @@ def ask(client, target_url, email="reader@example.org", **extra):
 
 def link(message, name):
     """The first link in a message's body whose path contains /follow/<name>/."""
-    return re.search(rf"https?://\S+(/follow/{name}/\S+/)", message.body).group(1)
+    return re.search(rf"https?://\S+(/en/follow/{name}/\S+/)", message.body).group(1)
 
 
 def confirmed_follow(client, target_url, email="reader@example.org"):
@@ -59,8 +59,8 @@ def run_worker():
 def test_the_pledge_page_links_to_following_and_to_its_own_feed(client):
     pledge = PledgeFactory()
     page = body(client.get(pledge.get_absolute_url()))
-    assert f'href="/pledges/{pledge.slug}/follow/">Follow by email</a>' in page
-    feed = f"/pledges/{pledge.slug}/feed/"
+    assert f'href="/en/pledges/{pledge.slug}/follow/">Follow by email</a>' in page
+    feed = f"/en/pledges/{pledge.slug}/feed/"
     assert (
         '<link rel="alternate" type="application/atom+xml" title="Status changes: '
         f'{pledge.title}" href="{feed}">'
@@ -69,7 +69,7 @@ def test_the_pledge_page_links_to_following_and_to_its_own_feed(client):
 
 def test_the_follow_page_shows_a_form_and_says_how_the_address_is_used(client):
     pledge = PledgeFactory()
-    response = client.get(f"/pledges/{pledge.slug}/follow/")
+    response = client.get(f"/en/pledges/{pledge.slug}/follow/")
     assert response.status_code == 200
     page = body(response)
     assert 'type="email" name="email"' in page
@@ -92,9 +92,9 @@ def test_asking_stores_the_address_unconfirmed_and_mails_a_confirmation_link(cli
     [message] = mail.outbox
     assert message.to == ["Reader@example.org"]
     assert message.subject == "Confirm: follow “Open the bridge” on Korea Pledge Tracker"
-    assert "https://pledges.example/follow/confirm/" in message.body
+    assert "https://pledges.example/en/follow/confirm/" in message.body
     assert message.extra_headers["List-Unsubscribe"].startswith(
-        "<https://pledges.example/follow/unsubscribe/"
+        "<https://pledges.example/en/follow/unsubscribe/"
     )
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -130,13 +130,13 @@ def test_a_counterpart_can_be_followed(client):
 
 def test_unpublished_pledges_cannot_be_followed(client):
     pledge = PledgeFactory(is_published=False)
-    assert client.get(f"/pledges/{pledge.slug}/follow/").status_code == 404
+    assert client.get(f"/en/pledges/{pledge.slug}/follow/").status_code == 404
     assert ask(client, pledge.get_absolute_url()).status_code == 404
 
 
 def test_other_methods_are_not_allowed(client):
     pledge = PledgeFactory()
-    assert client.put(f"/pledges/{pledge.slug}/follow/").status_code == 405
+    assert client.put(f"/en/pledges/{pledge.slug}/follow/").status_code == 405
 
 
 def test_following_is_rate_limited_per_client(client):
@@ -212,7 +212,7 @@ def test_an_unsubscribe_token_cannot_confirm(client):
     pledge = PledgeFactory()
     ask(client, pledge.get_absolute_url())
     token = link(mail.outbox[0], "unsubscribe").split("/")[-2]
-    assert client.post(f"/follow/confirm/{token}/").status_code == 400
+    assert client.post(f"/en/follow/confirm/{token}/").status_code == 400
 
 
 # Unsubscribing ---------------------------------------------------------------------------
@@ -326,7 +326,7 @@ def test_each_pledge_has_its_own_atom_feed(client):
     pledge = PledgeFactory(title="Open the bridge")
     StatusUpdateFactory(pledge=pledge, public_note="Mine.")
     StatusUpdateFactory(public_note="Another pledge's.")
-    response = client.get(f"/pledges/{pledge.slug}/feed/")
+    response = client.get(f"/en/pledges/{pledge.slug}/feed/")
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = feedparser.parse(body(response))
     assert not feed.bozo
@@ -338,7 +338,7 @@ def test_each_pledge_has_its_own_atom_feed(client):
 
 def test_an_unpublished_pledge_has_no_feed(client):
     pledge = PledgeFactory(is_published=False)
-    assert client.get(f"/pledges/{pledge.slug}/feed/").status_code == 404
+    assert client.get(f"/en/pledges/{pledge.slug}/feed/").status_code == 404
 
 
 def test_a_member_countrys_followers_hear_of_a_pledge_to_its_grouping(client):
@@ -346,7 +346,7 @@ def test_a_member_countrys_followers_hear_of_a_pledge_to_its_grouping(client):
     ip4 = CounterpartFactory(name="IP4", kind=CounterpartKind.GROUPING)
     ip4.members.add(japan)
     pledge = PledgeFactory(counterparts=[ip4])
-    assert client.get(f"/counterparts/{japan.slug}/follow/").status_code == 200
+    assert client.get(f"/en/counterparts/{japan.slug}/follow/").status_code == 200
     confirmed_follow(client, japan.get_absolute_url(), "japan@example.org")
     mail.outbox.clear()
     assert follow.notify_status_change(change_status(pledge)) == 1
@@ -355,4 +355,4 @@ def test_a_member_countrys_followers_hear_of_a_pledge_to_its_grouping(client):
 
 def test_a_counterpart_without_public_pledges_cannot_be_followed(client):
     lonely = CounterpartFactory()
-    assert client.get(f"/counterparts/{lonely.slug}/follow/").status_code == 404
+    assert client.get(f"/en/counterparts/{lonely.slug}/follow/").status_code == 404

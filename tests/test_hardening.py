@@ -60,12 +60,12 @@ def test_a_stale_form_with_a_decimal_version_gets_the_conflict(editor_client, pl
 @pytest.mark.parametrize(
     "url",
     [
-        "/staff/?statement=%00",
-        "/pledges/?q=%00",
-        "/pledges/?topic=%00",
-        "/admin/tracker/statement/?kind__exact=%00",
-        "/admin/tracker/statusupdate/?status__exact=%00",
-        "/admin/tracker/pledge/?status__exact=%00",
+        "/en/staff/?statement=%00",
+        "/en/pledges/?q=%00",
+        "/en/pledges/?topic=%00",
+        "/en/admin/tracker/statement/?kind__exact=%00",
+        "/en/admin/tracker/statusupdate/?status__exact=%00",
+        "/en/admin/tracker/pledge/?status__exact=%00",
     ],
 )
 def test_a_nul_byte_in_the_query_string_is_a_400(curator_client, url):
@@ -108,11 +108,11 @@ ORIGIN = "https://pledges.example"
 def test_absolute_urls_come_from_the_configured_origin_never_the_host(client, record, settings):
     settings.TRACKER_ORIGIN = ORIGIN
     hostile = {"HTTP_HOST": "127.0.0.1:1337"}
-    pledge_page = body(client.get(f"/pledges/{record.aid.slug}/", **hostile))
-    assert f'<link rel="canonical" href="{ORIGIN}/pledges/{record.aid.slug}/">' in pledge_page
-    assert f'content="{ORIGIN}/pledges/{record.aid.slug}/"' in pledge_page
-    statement_page = body(client.get(f"/statements/{record.forum.slug}/", **hostile))
-    assert f'href="{ORIGIN}/statements/{record.forum.slug}/"' in statement_page
+    pledge_page = body(client.get(f"/en/pledges/{record.aid.slug}/", **hostile))
+    assert f'<link rel="canonical" href="{ORIGIN}/en/pledges/{record.aid.slug}/">' in pledge_page
+    assert f'content="{ORIGIN}/en/pledges/{record.aid.slug}/"' in pledge_page
+    statement_page = body(client.get(f"/en/statements/{record.forum.slug}/", **hostile))
+    assert f'href="{ORIGIN}/en/statements/{record.forum.slug}/"' in statement_page
     for url in data_urls(record):
         text = body(client.get(url, **hostile))
         assert "1337" not in text, url
@@ -234,7 +234,7 @@ def test_refreshing_status_from_history_also_takes_the_latest_event(editor):
 
 
 def test_about_says_what_becomes_current_when_an_event_is_backfilled(client, db):
-    html = body(client.get("/about/"))
+    html = body(client.get("/en/about/"))
     assert 'id="backfill"' in html
     assert "does not become the current status" in html
 
@@ -294,11 +294,11 @@ def test_the_admin_refuses_an_overlong_pledge_description(curator_client, pledge
 @pytest.mark.parametrize(
     "url, target",
     [
-        ("/?utm_source=x", "/"),
-        ("/pledges/?status=achieved&utm=1&page=2", "/pledges/?status=achieved&page=2"),
+        ("/en/?utm_source=x", "/en/"),
+        ("/en/pledges/?status=achieved&utm=1&page=2", "/en/pledges/?status=achieved&page=2"),
         ("/api/pledges.json?cb=123", "/api/pledges.json"),
-        ("/feed/?x=1", "/feed/"),
-        ("/statements/?page=2&fbclid=abc", "/statements/?page=2"),
+        ("/en/feed/?x=1", "/en/feed/"),
+        ("/en/statements/?page=2&fbclid=abc", "/en/statements/?page=2"),
     ],
 )
 def test_unknown_parameters_are_redirected_away(client, record, url, target):
@@ -316,8 +316,8 @@ def test_a_flood_of_cache_busters_adds_nothing_to_the_cache(client, record):
             return backend.get_client(None).dbsize()
         return len(backend)
 
-    client.get("/")
+    client.get("/en/")
     before = entries()
     for n in range(50):
-        assert client.get(f"/?utm={n}").status_code == 301
+        assert client.get(f"/en/?utm={n}").status_code == 301
     assert entries() == before

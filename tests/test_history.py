@@ -169,7 +169,7 @@ def test_a_curator_reverts_from_the_history_with_a_public_reason(curator_client,
 
 def test_editors_have_no_admin_history(editor_client, pledge):
     response = editor_client.get(reverse("admin:tracker_pledge_history", args=[pledge.pk]))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and "/en/admin/login/" in response["Location"]
 
 
 # The public reason -------------------------------------------------------------------------
@@ -278,21 +278,21 @@ def test_a_correction_shows_on_the_pledge_page_corrections_page_and_feed(
     made = timezone.localtime(correction.created_at)
     day = f"{made.day} {made:%B %Y}"
 
-    page = text(client.get("/pledges/consulate/"))
+    page = text(client.get("/en/pledges/consulate/"))
     assert "The ministry's notice says consulate-general." in page
     assert f"correction-{correction.pk}" in page and day in page
     assert "Open a consulate in Ulaanbaatar" in page  # what it said before
 
     listing = text(client.get(reverse("correction_list")))
     assert "The ministry's notice says consulate-general." in listing
-    assert 'href="/pledges/consulate/"' in listing
+    assert 'href="/en/pledges/consulate/"' in listing
 
     response = client.get(reverse("correction_feed"))
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = feedparser.parse(response.content)
     assert not feed.bozo
     [entry] = feed.entries
-    assert entry.link.endswith(f"/pledges/consulate/#correction-{correction.pk}")
+    assert entry.link.endswith(f"/en/pledges/consulate/#correction-{correction.pk}")
     assert "consulate-general" in entry.title
     assert "The ministry's notice says consulate-general." in html.unescape(entry.summary)
 
@@ -353,8 +353,8 @@ def test_a_curator_withdraws_a_published_update_with_a_public_reason(
     page = text(client.get(pledge.get_absolute_url()))
     assert "WRONG: opened." not in page.split('id="corrections"')[0]  # gone from the timeline
     assert "The opening was postponed; we erred." in page
-    assert "The opening was postponed; we erred." in text(client.get("/corrections/feed/"))
-    assert "WRONG" not in text(client.get("/feed/"))
+    assert "The opening was postponed; we erred." in text(client.get("/en/corrections/feed/"))
+    assert "WRONG" not in text(client.get("/en/feed/"))
 
     again = curator_client.post(url, {"reason": "Twice."})
     assert again.status_code == 409

@@ -91,9 +91,9 @@ params = st.dictionaries(st.sampled_from(FILTERS), hostile_text, max_size=5)
 def test_public_lists_and_api(client, record, query, htmx):
     headers = {"HX-Request": "true"} if htmx else {}
     for url in [
-        "/pledges/",
+        "/en/pledges/",
         "/api/pledges.json",
-        "/statements/",
+        "/en/statements/",
         "/pledges.csv",
         record.statement.get_absolute_url(),
         record.counterparts.get().get_absolute_url(),
@@ -104,7 +104,7 @@ def test_public_lists_and_api(client, record, query, htmx):
 @HYPOTHESIS
 @given(slug=hostile_text)
 def test_public_detail_pages_with_hostile_slugs(client, record, slug):
-    for prefix in ["/pledges/", "/statements/", "/counterparts/", "/topics/"]:
+    for prefix in ["/en/pledges/", "/en/statements/", "/en/counterparts/", "/en/topics/"]:
         assert_safe(client.get(prefix + slug.replace("/", "") + "/"))
 
 

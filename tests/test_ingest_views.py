@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
 from tests.factories import (
     CounterpartFactory,
@@ -19,7 +19,7 @@ from tests.factories import (
 )
 from tracker.models import CounterpartAlias, Pledge, Restatement, Statement, SuggestionReview
 
-URL = reverse("staff:statement_new")
+URL = reverse_lazy("staff:statement_new")
 SEED_004 = (Path(__file__).parent / "data" / "seeds" / "004_73bb6c3186199ea4.txt").read_text()
 SPEECH = """Ministry of Foreign Affairs
 Home
@@ -103,7 +103,7 @@ def test_curator_sees_the_source_form(curator_client):
 
 def test_anonymous_is_sent_to_log_in(client):
     response = client.get(URL)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302 and "/en/accounts/login/" in response["Location"]
 
 
 def test_editor_without_the_curators_permission_is_refused(editor_client):

@@ -18,12 +18,12 @@ SCHEMA = json.loads((Path(__file__).parent / "data" / "jsonfeed-1.1.schema.json"
 
 # Each JSON feed and the Atom feed it stands beside.
 PAIRS = [
-    ("/feed/json/", "/feed/"),
-    ("/counterparts/asean/feed/json/", "/counterparts/asean/feed/"),
-    ("/counterparts/japan/feed/json/", "/counterparts/japan/feed/"),
-    ("/topics/climate/feed/json/", "/topics/climate/feed/"),
-    ("/topics/development-aid/feed/json/", "/topics/development-aid/feed/"),
-    ("/pledges/double-aid-to-asean/feed/json/", "/pledges/double-aid-to-asean/feed/"),
+    ("/en/feed/json/", "/en/feed/"),
+    ("/en/counterparts/asean/feed/json/", "/en/counterparts/asean/feed/"),
+    ("/en/counterparts/japan/feed/json/", "/en/counterparts/japan/feed/"),
+    ("/en/topics/climate/feed/json/", "/en/topics/climate/feed/"),
+    ("/en/topics/development-aid/feed/json/", "/en/topics/development-aid/feed/"),
+    ("/en/pledges/double-aid-to-asean/feed/json/", "/en/pledges/double-aid-to-asean/feed/"),
 ]
 
 
@@ -71,10 +71,10 @@ def test_each_json_feed_is_valid_and_carries_what_its_atom_feed_does(
 
 
 def test_json_feed_item_holds_the_update(client, record):
-    feed = json_feed(client, "/pledges/double-aid-to-asean/feed/json/")
+    feed = json_feed(client, "/en/pledges/double-aid-to-asean/feed/json/")
     update = record.aid.updates.order_by("-created_at").first()
     [latest, first] = feed["items"]
-    assert latest["id"] == f"http://testserver/pledges/double-aid-to-asean/#update-{update.pk}"
+    assert latest["id"] == f"http://testserver/en/pledges/double-aid-to-asean/#update-{update.pk}"
     assert latest["title"] == "Double aid to ASEAN by 2027: In progress → Achieved"
     assert "Aid to ASEAN doubled" in latest["content_html"]
     assert 'href="https://www.example.org/report"' in latest["content_html"]
@@ -83,7 +83,7 @@ def test_json_feed_item_holds_the_update(client, record):
 
 
 def test_topic_feed_holds_only_that_topics_pledges(client, record):
-    feed = json_feed(client, "/topics/climate/feed/json/")
+    feed = json_feed(client, "/en/topics/climate/feed/json/")
     # Climate: the trees (public) and the hidden statement's pledge (never shown).
     assert [i["title"] for i in feed["items"]] == [
         "Plant a million trees by 2020: Not yet rated → In progress"
@@ -98,7 +98,7 @@ def test_a_json_feed_escapes_markup_in_strings(client):
         public_note="<img src=x onerror=alert(1)>",
         author=None,
     )
-    raw = body(client.get(f"/pledges/{pledge.slug}/feed/json/"))
+    raw = body(client.get(f"/en/pledges/{pledge.slug}/feed/json/"))
     assert "<" not in raw and ">" not in raw
     feed = json.loads(raw)
     assert feed["items"][0]["title"].startswith("</script><b>bold</b> & co")
@@ -119,10 +119,10 @@ def alternates(html):
 @pytest.mark.parametrize(
     ("page", "feed"),
     [
-        ("/", "/feed/"),
-        ("/pledges/double-aid-to-asean/", "/pledges/double-aid-to-asean/feed/"),
-        ("/counterparts/asean/", "/counterparts/asean/feed/"),
-        ("/topics/climate/", "/topics/climate/feed/"),
+        ("/en/", "/en/feed/"),
+        ("/en/pledges/double-aid-to-asean/", "/en/pledges/double-aid-to-asean/feed/"),
+        ("/en/counterparts/asean/", "/en/counterparts/asean/feed/"),
+        ("/en/topics/climate/", "/en/topics/climate/feed/"),
     ],
 )
 def test_pages_announce_their_feeds_in_both_formats(client, record, page, feed):

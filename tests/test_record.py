@@ -94,8 +94,8 @@ def test_pledge_page_credits_its_maker_and_keeps_others_as_participants(client, 
 
 
 def test_pledge_list_names_the_maker_not_every_speaker(client, forum):
-    html = get(client, "/pledges/")
-    item = html[html.index('href="/pledges/regular-talks/"') :]
+    html = get(client, "/en/pledges/")
+    item = html[html.index('href="/en/pledges/regular-talks/"') :]
     item = item[: item.index("</li>")]
     assert "Cho Tae-yul" in item and "Oh Se-hoon" not in item
 
@@ -126,15 +126,21 @@ def test_the_maker_must_speak_in_the_pledges_own_statement(forum):
 def test_speaker_filter_keeps_a_doubted_attribution_apart_from_the_same_persons_other(
     client, forum
 ):
-    html = get(client, "/pledges/")
+    html = get(client, "/en/pledges/")
     form = html[: html.index('id="results"')]
     assert '<option value="cho-tae-yul-foreign-minister">' in form
     assert '<option value="cho-tae-yul-foreign-minister-doubtful">' in form
     assert "Oh Se-hoon" not in form  # a participant, not a maker
-    only_2024 = get(client, "/pledges/", speaker="cho-tae-yul-foreign-minister")
-    assert "/pledges/yearly-dialogue/" in only_2024 and "/pledges/regular-talks/" not in only_2024
-    only_2025 = get(client, "/pledges/", speaker="cho-tae-yul-foreign-minister-doubtful")
-    assert "/pledges/regular-talks/" in only_2025 and "/pledges/yearly-dialogue/" not in only_2025
+    only_2024 = get(client, "/en/pledges/", speaker="cho-tae-yul-foreign-minister")
+    assert (
+        "/en/pledges/yearly-dialogue/" in only_2024
+        and "/en/pledges/regular-talks/" not in only_2024
+    )
+    only_2025 = get(client, "/en/pledges/", speaker="cho-tae-yul-foreign-minister-doubtful")
+    assert (
+        "/en/pledges/regular-talks/" in only_2025
+        and "/en/pledges/yearly-dialogue/" not in only_2025
+    )
 
 
 def test_speaker_filter_keeps_one_persons_offices_apart():
@@ -159,7 +165,7 @@ def test_feed_and_exports_carry_the_maker(client, forum):
         public_note="Begun.",
         author=None,
     )
-    feed = body(client.get("/feed/"))
+    feed = body(client.get("/en/feed/"))
     assert "<name>Cho Tae-yul, Foreign Minister (doubtful)</name>" in feed
     data = client.get("/api/pledges.json", {"speaker": made.maker.attribution}).json()
     [row] = data["results"]
@@ -177,10 +183,10 @@ def test_feed_and_exports_carry_the_maker(client, forum):
 @pytest.mark.parametrize(
     "url",
     [
-        "/pledges/regular-talks/",
-        "/pledges/",
-        "/statements/",
-        "/statements/briefing-2025/",
+        "/en/pledges/regular-talks/",
+        "/en/pledges/",
+        "/en/statements/",
+        "/en/statements/briefing-2025/",
     ],
 )
 def test_a_doubted_attribution_is_marked_wherever_it_appears(client, forum, url):
@@ -190,19 +196,19 @@ def test_a_doubted_attribution_is_marked_wherever_it_appears(client, forum, url)
 
 
 def test_a_sound_attribution_carries_no_doubt_mark(client, forum):
-    html = get(client, "/pledges/yearly-dialogue/")
+    html = get(client, "/en/pledges/yearly-dialogue/")
     assert 'class="doubt"' not in html
     assert "stated in the source" in text_of(html)
 
 
-@pytest.mark.parametrize("url", ["/pledges/regular-talks/", "/pledges/", "/statements/"])
+@pytest.mark.parametrize("url", ["/en/pledges/regular-talks/", "/en/pledges/", "/en/statements/"])
 def test_an_inferred_date_says_so_where_it_is_shown(client, forum, url):
     html = get(client, url)
     assert 'class="basis basis--inferred" title="The year comes from the anniversary' in html
 
 
 def test_pledge_timeline_shows_the_date_basis_and_maker(client, forum):
-    html = get(client, "/pledges/regular-talks/")
+    html = get(client, "/en/pledges/regular-talks/")
     origin = html[html.index("timeline__item--origin") :]
     origin = origin[: origin.index("</li>")]
     assert "basis--inferred" in origin and "Cho Tae-yul" in origin and 'class="doubt"' in origin
@@ -258,18 +264,18 @@ def ip4():
 
 
 def test_a_members_page_lists_the_groupings_pledges_marked_via_the_grouping(client, ip4):
-    html = get(client, "/counterparts/japan/")
+    html = get(client, "/en/counterparts/japan/")
     assert "3 pledges tracked" in text_of(html)
     for slug in ("ip4-cooperation", "japan-partnership", "japan-and-ip4"):
-        assert f'href="/pledges/{slug}/"' in html
-    assert "/pledges/elsewhere/" not in html
+        assert f'href="/en/pledges/{slug}/"' in html
+    assert "/en/pledges/elsewhere/" not in html
     items = html.split('class="pledge-item"')
     marked = [item for item in items if "Via the grouping" in item]
-    assert len(marked) == 1 and 'href="/pledges/ip4-cooperation/"' in marked[0]
+    assert len(marked) == 1 and 'href="/en/pledges/ip4-cooperation/"' in marked[0]
 
 
 def test_the_member_filter_includes_the_groupings_pledges_once(client, ip4):
-    html = get(client, "/pledges/", counterpart="australia")
+    html = get(client, "/en/pledges/", counterpart="australia")
     assert "2 pledges found" in text_of(html)  # ip4-cooperation and japan-and-ip4, once each
     data = client.get("/api/pledges.json", {"counterpart": "japan"}).json()
     assert sorted(p["slug"] for p in data["results"]) == [
@@ -280,7 +286,7 @@ def test_the_member_filter_includes_the_groupings_pledges_once(client, ip4):
 
 
 def test_a_grouping_page_names_its_members(client, ip4):
-    words = text_of(get(client, "/counterparts/indo-pacific-four/"))
+    words = text_of(get(client, "/en/counterparts/indo-pacific-four/"))
     assert "Members: Australia , Japan" in words or "Members: Australia, Japan" in words
 
 
@@ -288,7 +294,7 @@ def test_a_members_feed_carries_the_groupings_updates(client, ip4):
     ip4["with_ip4"].record_update(
         status=Status.IN_PROGRESS, as_of=datetime.date(2025, 10, 1), public_note="Met.", author=None
     )
-    assert "/pledges/ip4-cooperation/" in body(client.get("/counterparts/japan/feed/"))
+    assert "/en/pledges/ip4-cooperation/" in body(client.get("/en/counterparts/japan/feed/"))
 
 
 # Fixed query counts, whatever the number of makers and grouping pledges
@@ -301,18 +307,18 @@ def count_queries(client, url):
 
 
 URLS = [
-    "/",
-    "/counterparts/",
-    "/pledges/",
-    "/pledges/?counterpart=japan",
-    "/pledges/?speaker=cho-tae-yul-foreign-minister-doubtful",
-    "/counterparts/japan/",
-    "/statements/",
-    "/statements/briefing-2025/",
-    "/pledges/regular-talks/",
+    "/en/",
+    "/en/counterparts/",
+    "/en/pledges/",
+    "/en/pledges/?counterpart=japan",
+    "/en/pledges/?speaker=cho-tae-yul-foreign-minister-doubtful",
+    "/en/counterparts/japan/",
+    "/en/statements/",
+    "/en/statements/briefing-2025/",
+    "/en/pledges/regular-talks/",
     "/api/pledges.json",
     "/pledges.csv",
-    "/feed/",
+    "/en/feed/",
 ]
 
 
@@ -335,7 +341,7 @@ def test_makers_and_groupings_do_not_add_queries_per_row(client, forum, ip4):
 
 
 def test_the_counterpart_list_counts_a_groupings_pledges_for_its_members_once(client, ip4):
-    words = text_of(get(client, "/counterparts/"))
+    words = text_of(get(client, "/en/counterparts/"))
     # Japan: its own pledge, the IP4 pledge, and the one naming both (once).
     assert " Japan 3 " in words
     assert " Australia 2 " in words

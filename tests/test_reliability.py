@@ -203,20 +203,20 @@ def test_postgres_outage_gives_503_and_the_app_recovers_without_restart(
 
     status, _, body = get(port, "/healthz")
     assert (status, body) == (200, "ok\n")
-    status, _, body = get(port, "/admin/login/", session=SESSION)
+    status, _, body = get(port, "/en/admin/login/", session=SESSION)
     assert status == 200, body
 
     # A restart while the app is idle: the worker's kept connection is dead; the health check
     # (conn_health_checks) notices and reconnects, so not even the first request fails.
     cluster.stop()
     cluster.start()
-    assert get(port, "/admin/login/", session=SESSION)[0] == 200
+    assert get(port, "/en/admin/login/", session=SESSION)[0] == 200
     assert get(port, "/healthz")[0] == 200
 
     cluster.stop()
     outage_started = time.monotonic()
     for _ in range(3):
-        status, headers, body = get(port, "/admin/login/", session=SESSION)
+        status, headers, body = get(port, "/en/admin/login/", session=SESSION)
         assert status == 503, body
         assert headers["Retry-After"] == "30"
         assert "no-store" in headers["Cache-Control"]
@@ -228,7 +228,7 @@ def test_postgres_outage_gives_503_and_the_app_recovers_without_restart(
         # comes from the error handler.
         status, headers, body = get(port, "/healthz")
         assert (status, headers["Retry-After"]) == (503, "30")
-        status, headers, body = get(port, "/")  # the public home page
+        status, headers, body = get(port, "/en/")  # the public home page
         assert status == 503, body
         assert "<h1>Temporarily unavailable</h1>" in body
 
@@ -236,7 +236,7 @@ def test_postgres_outage_gives_503_and_the_app_recovers_without_restart(
     attempts = requests_until_ok(port, "/healthz")
     record_property("requests_until_recovered", attempts)
     assert attempts == 1
-    assert get(port, "/admin/login/", session=SESSION)[0] == 200
+    assert get(port, "/en/admin/login/", session=SESSION)[0] == 200
 
     assert app_server.poll() is None, "gunicorn exited"
     log = app_server.log.read_text()

@@ -252,7 +252,7 @@ def test_readers_and_strangers_cannot_review(pledge, editor, reader_client):
     assert reader_client.get(review_url(update)).status_code == 403
     assert decide(reader_client, update, UpdateDecision.APPROVE).status_code == 403
     anonymous = Client().get(review_url(update))
-    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert anonymous.status_code == 302 and "/en/accounts/login/" in anonymous["Location"]
 
 
 def test_wrong_method_is_405(pledge, editor, editor2):
@@ -318,7 +318,7 @@ def test_propose_review_approve_public(client, pledge, editor, editor_client, ed
     assert "It goes public once another editor or curator approves it" in text(response)
     public_page = text(client.get(pledge.get_absolute_url()))
     assert "PROPOSED NOTE" not in public_page and "Not yet assessed" in public_page
-    assert "PROPOSED NOTE" not in text(client.get("/feed/"))
+    assert "PROPOSED NOTE" not in text(client.get("/en/feed/"))
     assert '"status": "not_yet_rated"' in text(client.get("/api/pledges.json"))
 
     reviewer = client_for(editor2)
@@ -333,9 +333,9 @@ def test_propose_review_approve_public(client, pledge, editor, editor_client, ed
     public_page = text(client.get(pledge.get_absolute_url()))
     assert "PROPOSED NOTE" in public_page
     assert "reviewed by an editor on" in public_page and "editor2" not in public_page
-    assert "PROPOSED NOTE" in text(client.get("/feed/"))
+    assert "PROPOSED NOTE" in text(client.get("/en/feed/"))
     assert '"status": "achieved"' in text(client.get("/api/pledges.json"))
-    assert "1 achieved" in text(client.get("/"))
+    assert "1 achieved" in text(client.get("/en/"))
 
 
 def test_staff_names_are_public_only_by_setting(client, pledge, editor, editor2, settings):

@@ -25,22 +25,22 @@ def queries(client, url):
 
 
 def test_filter_choices_and_tallies_are_computed_once_per_revision(client, record):
-    first = queries(client, "/pledges/?status=in_progress")
-    again = queries(client, "/pledges/?status=achieved")  # another URL: the page cache misses
+    first = queries(client, "/en/pledges/?status=in_progress")
+    again = queries(client, "/en/pledges/?status=achieved")  # another URL: the page cache misses
     assert len(again) <= len(first) - 4
     assert not any("tracker_counterpart" in sql and "COUNT" in sql for sql in again)
-    queries(client, "/")  # tallies by counterpart, for the first time
-    assert not any("GROUP BY" in sql for sql in queries(client, "/counterparts/"))
+    queries(client, "/en/")  # tallies by counterpart, for the first time
+    assert not any("GROUP BY" in sql for sql in queries(client, "/en/counterparts/"))
 
 
 def test_a_write_refreshes_the_filter_choices(client, record):
-    client.get("/pledges/")
+    client.get("/en/pledges/")
     newcomer = CounterpartFactory(name="Newcomerland")
     PledgeFactory(counterparts=[newcomer])  # signals move the revision
-    assert "Newcomerland (1)" in client.get("/pledges/?status=achieved").content.decode()
+    assert "Newcomerland (1)" in client.get("/en/pledges/?status=achieved").content.decode()
 
 
-@pytest.mark.parametrize("url", ["/pledges/?page=2", "/api/pledges.json?page=1"])
+@pytest.mark.parametrize("url", ["/en/pledges/?page=2", "/api/pledges.json?page=1"])
 def test_lists_sort_ids_only_then_load_the_page(client, url):
     PledgeFactory.create_batch(30)
     sorted_queries = [sql for sql in queries(client, url) if "ORDER BY" in sql and "LIMIT" in sql]
@@ -65,7 +65,7 @@ def test_the_csv_is_built_once_per_revision_and_rebuilt_after_a_write(client, re
 
 
 def test_the_update_changelist_runs_no_pass_over_every_update(curator_client, record):
-    sql = queries(curator_client, "/admin/tracker/statusupdate/")
+    sql = queries(curator_client, "/en/admin/tracker/statusupdate/")
     assert not any("DISTINCT" in q and "created_at" in q for q in sql)
     assert sum("COUNT(" in q for q in sql) <= 1  # the filtered count, not also the full one
 

@@ -81,10 +81,10 @@ def test_anonymous_is_sent_to_login(client, pledge, name):
 
 def test_anonymous_htmx_request_redirects_the_whole_window(client):
     response = client.get(
-        reverse("staff:worklist"), HTTP_HX_CURRENT_URL="http://testserver/staff/?q=x", **HX
+        reverse("staff:worklist"), HTTP_HX_CURRENT_URL="http://testserver/en/staff/?q=x", **HX
     )
     assert response.status_code == 200
-    assert response["HX-Redirect"] == "/accounts/login/?next=/staff/%3Fq%3Dx"
+    assert response["HX-Redirect"] == "/en/accounts/login/?next=/en/staff/%3Fq%3Dx"
 
 
 def test_user_without_a_staff_group_is_forbidden(client):
@@ -405,10 +405,10 @@ def test_htmx_opens_the_form_inline_with_the_pledge_version(editor_client, edito
 
 
 def test_without_htmx_the_update_link_opens_the_pledge_page_with_the_form(editor_client, pledge):
-    response = editor_client.get(update_url(pledge), {"next": "/staff/?status=stalled"})
+    response = editor_client.get(update_url(pledge), {"next": "/en/staff/?status=stalled"})
     page = text(response)
     assert "<html" in page and "Record an update" in page
-    assert 'name="next" value="/staff/?status=stalled"' in page
+    assert 'name="next" value="/en/staff/?status=stalled"' in page
     assert "hx-post" not in page
 
 
@@ -441,10 +441,10 @@ def test_it_records_an_evidenced_update_and_swaps_the_row(editor_client, editor,
 
 
 def test_without_htmx_it_redirects_back_with_a_message(editor_client, pledge):
-    data = form_data(pledge, next="/staff/?status=not_yet_rated")
-    data["next"] = "/staff/?status=not_yet_rated"
+    data = form_data(pledge, next="/en/staff/?status=not_yet_rated")
+    data["next"] = "/en/staff/?status=not_yet_rated"
     response = editor_client.post(update_url(pledge), data, follow=True)
-    assert response.redirect_chain == [("/staff/?status=not_yet_rated", 302)]
+    assert response.redirect_chain == [("/en/staff/?status=not_yet_rated", 302)]
     assert "is now In progress" in text(response)
     assert StatusUpdate.objects.count() == 1
 
@@ -666,7 +666,7 @@ def test_history_without_htmx_is_the_whole_page(editor_client, long_history):
 
 
 def test_pledge_page_by_slug_redirects_to_the_id(editor_client, pledge):
-    response = editor_client.get(f"/staff/pledges/{pledge.slug}/")
+    response = editor_client.get(f"/en/staff/pledges/{pledge.slug}/")
     assert response.status_code == 302
     assert response["Location"] == reverse("staff:pledge_detail", args=[pledge.pk])
 
@@ -694,6 +694,6 @@ def test_an_update_with_no_staff_account_says_so_instead_of_unknown(editor_clien
         public_note="Under way.",
         author=None,
     )
-    page = editor_client.get("/staff/?reset", follow=True).content.decode()
+    page = editor_client.get("/en/staff/?reset", follow=True).content.decode()
     assert "by no staff account (loaded research)" in page
     assert "by unknown" not in page

@@ -6,7 +6,7 @@ import html
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from tests.factories import PledgeFactory, UserFactory, published_update
@@ -15,7 +15,7 @@ from tracker.models import Pledge, SavedFilters, Status, StatusUpdate
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
-WORKLIST = reverse("staff:worklist")
+WORKLIST = reverse_lazy("staff:worklist")
 
 
 def text(response):
@@ -143,7 +143,7 @@ def test_a_fragment_has_no_my_day(editor_client, day):
 
 # Bulk status -------------------------------------------------------------------------------
 
-BULK = reverse("staff:bulk_update")
+BULK = reverse_lazy("staff:bulk_update")
 
 
 def bulk_data(pledges, versions=None, evidence=(), **fields):
@@ -190,9 +190,9 @@ def test_bulk_page_without_a_selection_says_what_to_do(editor_client):
 
 def test_one_evidenced_update_for_five_pledges(editor_client, editor, five):
     data = bulk_data(five, evidence=[("https://example.org/declaration", "Joint declaration")])
-    response = editor_client.post(BULK, {**data, "next": "/staff/?q=summit"})
+    response = editor_client.post(BULK, {**data, "next": "/en/staff/?q=summit"})
     assert response.status_code == 302
-    assert response["Location"] == "/staff/?q=summit"
+    assert response["Location"] == "/en/staff/?q=summit"
     for pledge in five:
         pledge.refresh_from_db()
         # Achieved needs a second person: each is proposed, none public yet.
@@ -302,6 +302,6 @@ def test_staff_403_and_404_keep_the_staff_navigation(reader_client, five):
 
 
 def test_public_404_keeps_the_public_layout(reader_client):
-    response = reader_client.get("/pledges/no-such-pledge/")
+    response = reader_client.get("/en/pledges/no-such-pledge/")
     assert response.status_code == 404
     assert "Back to the worklist" not in text(response)

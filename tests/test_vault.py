@@ -179,7 +179,7 @@ def test_the_worklist_filters_pledges_with_dead_evidence(editor_client, web):
         vault.check(EvidenceFactory(update=StatusUpdateFactory(pledge=pledge), url=web.url(path)))
     EvidenceFactory(update=StatusUpdateFactory(pledge=unchecked))
 
-    response = editor_client.get("/staff/", {"dead_evidence": "on"})
+    response = editor_client.get("/en/staff/", {"dead_evidence": "on"})
     assert response.status_code == 200
     assert [p.pk for p in response.context["page_obj"]] == [dead.pk]
     assert 'name="dead_evidence"' in body(response)

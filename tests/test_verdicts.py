@@ -51,7 +51,7 @@ def test_pledge_page_carries_a_claim_review_of_the_pledge(client, record):
     [review] = claim_reviews(client, aid.get_absolute_url())
     assert review["@context"] == "https://schema.org"
     assert review["@type"] == "ClaimReview"
-    assert review["url"] == f"http://testserver/pledges/{aid.slug}/"
+    assert review["url"] == f"http://testserver/en/pledges/{aid.slug}/"
     assert review["claimReviewed"] == aid.quote
     claim = review["itemReviewed"]
     assert claim["@type"] == "Claim"
@@ -62,7 +62,7 @@ def test_pledge_page_carries_a_claim_review_of_the_pledge(client, record):
         "jobTitle": "Minister of Foreign Affairs",
     }
     assert claim["datePublished"] == "2025-09-01"
-    assert claim["appearance"]["url"] == "http://testserver/statements/korea-asean-forum/"
+    assert claim["appearance"]["url"] == "http://testserver/en/statements/korea-asean-forum/"
     assert claim["appearance"]["name"] == "Keynote at the Korea–ASEAN forum"
     rating = review["reviewRating"]
     assert aid.status == Status.ACHIEVED
@@ -120,7 +120,7 @@ def test_the_csp_lets_the_data_block_stand_without_allowing_inline_script(client
 
 
 def test_about_publishes_the_crosswalk_for_every_status(client):
-    page = body(client.get("/about/"))
+    page = body(client.get("/en/about/"))
     table = page[page.index('<table class="crosswalk">') : page.index("</table>")]
     rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
     assert len(rows) == len(Status)
@@ -214,7 +214,7 @@ def test_pledge_page_offers_a_copyable_embed_snippet(client, record):
     )
     text = unescape(snippet.group(1))  # what the reader sees and copies
     assert text == (
-        '<a href="http://testserver/pledges/korea-asean-centre/">'
+        '<a href="http://testserver/en/pledges/korea-asean-centre/">'
         '<img src="http://testserver/pledges/korea-asean-centre/badge.svg" '
         'alt="Open a “Korea–ASEAN centre” in Seoul, 경제 협력: Not yet rated '
         '(Korea Pledge Tracker)" height="20"></a>'

@@ -85,13 +85,11 @@ def _set_published(modeladmin, request, queryset, value):
     changed = queryset.exclude(is_published=value).update(is_published=value)
     if changed:
         models.Revision.bump()  # queryset.update() sends no signals
-    verb = "published" if value else "unpublished"
-    modeladmin.message_user(
-        request,
-        ngettext("%(n)d record %(verb)s.", "%(n)d records %(verb)s.", changed)
-        % {"n": changed, "verb": verb},
-        messages.SUCCESS,
-    )
+    if value:
+        message = ngettext("%(n)d record published.", "%(n)d records published.", changed)
+    else:
+        message = ngettext("%(n)d record unpublished.", "%(n)d records unpublished.", changed)
+    modeladmin.message_user(request, message % {"n": changed}, messages.SUCCESS)
 
 
 class StatementChildFormSet(BaseInlineFormSet):

@@ -24,6 +24,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.translation import get_language
 from django.views.decorators.http import condition, require_safe
 
 from tracker.htmx import is_fragment
@@ -106,11 +107,13 @@ def per_revision(name, compute, timeout=PAGE_CACHE_SECONDS):
 def revision_etag(request, *args, **kwargs):
     # Overdue depends on today's date, so the day is part of the version too; the page
     # and its htmx fragment are different representations, so they get different tags;
-    # a new release may render the same record differently.
+    # a new release may render the same record differently; each language is its own
+    # representation (and the cache key, taken from this tag, keeps them apart).
     variant = "fragment" if is_fragment(request) else "page"
     moved = _moved(_revision(request))
     release = settings.TRACKER_RELEASE
-    return f'"{moved}-{timezone.localdate():%Y%m%d}-{release}-{variant}"'
+    language = get_language()
+    return f'"{moved}-{timezone.localdate():%Y%m%d}-{release}-{language}-{variant}"'
 
 
 def revision_last_modified(request, *args, **kwargs):

@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 
+# An error page is no version of the page asked for: it names no canonical address or
+# language twins, and its language switcher leads to the other language's home page, so a
+# missing page and an unpublished one read the same (tracker_tags.language_links).
+ERROR_PAGE = {"error_page": True}
+
 # The last resort, if even the templates fail (a missing static manifest entry, say).
 _FALLBACK = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -56,16 +61,16 @@ def bad_request(request, exception):
     """handler400: a form larger than DATA_UPLOAD_MAX_MEMORY_SIZE (a pasted book) gets a 413
     that says so; anything else Django's own 400 page."""
     if isinstance(exception, RequestDataTooBig):
-        return render(request, "413.html", status=413)
+        return render(request, "413.html", ERROR_PAGE, status=413)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception):
-    return render(request, _for_audience(request, "403.html"), status=403)
+    return render(request, _for_audience(request, "403.html"), ERROR_PAGE, status=403)
 
 
 def page_not_found(request, exception):
-    return render(request, _for_audience(request, "404.html"), status=404)
+    return render(request, _for_audience(request, "404.html"), ERROR_PAGE, status=404)
 
 
 def _for_audience(request, template_name):

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, SyndicationFeed, rfc3339_date
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
@@ -99,7 +100,7 @@ class StatusChangeFeed(Feed):
         )
         return format_html(
             "<p>As of {}: {}.</p>{}{}",
-            f"{update.as_of.day} {update.as_of:%B %Y}",
+            date_format(update.as_of, "DATE_FORMAT"),
             update.get_status_display(),
             mark_safe(linebreaks(update.public_note, autoescape=True)),  # noqa: S308 - escaped
             format_html("<p>Evidence:</p><ul>{}</ul>", evidence) if evidence else "",

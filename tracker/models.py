@@ -16,8 +16,10 @@ from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
 from simple_history.models import HistoricalRecords
 
 # Length limits on free text, checked by every form (the admin's, the staff's) rather
@@ -63,14 +65,15 @@ def end_of_period(date, precision):
 
 
 def format_partial_date(date, precision):
-    """Show a date only as precisely as the source gives it."""
+    """Show a date only as precisely as the source gives it, in the active language:
+    "2025년 9월 1일" / "1 September 2025", "2025년 10월" / "October 2025", "2026년" / "2026"."""
     if date is None or precision == DatePrecision.UNKNOWN:
-        return "Date not stated"
+        return gettext("Date not stated")
     if precision == DatePrecision.YEAR:
-        return str(date.year)
+        return pgettext("a year alone, as a date", "%(year)s") % {"year": date.year}
     if precision == DatePrecision.MONTH:
-        return date.strftime("%B %Y")
-    return f"{date.day} {date:%B %Y}"
+        return date_format(date, "YEAR_MONTH_FORMAT")
+    return date_format(date, "DATE_FORMAT")
 
 
 def iso_date(date):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.syndication",
@@ -75,6 +76,10 @@ MIDDLEWARE = [
     "tracker.errors.reject_nul_bytes",
     "tracker.htmx.HtmxLoginRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session (it may read the language cookie), before CommonMiddleware (whose
+    # slash redirect must see the /ko/ or /en/ prefix): activates the language of the URL,
+    # and sends an unprefixed HTML address to the reader's language (Accept-Language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,7 +177,15 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
-LANGUAGE_CODE = "en-gb"
+# Korean and English (issue 13). Every HTML page has an address in each (/ko/..., /en/...:
+# tracker/urls.py). Korean is the default, used only when a request names neither
+# language: browsers always send Accept-Language, so that means a crawler, a link preview
+# or a script, and the record of Korea's pledges is first for readers of Korean.
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "tracker" / "locale"]
+# Dates and numbers as each language writes them ("2025년 9월 1일", "1 September 2025").
+FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True

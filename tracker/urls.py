@@ -1,13 +1,15 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
 from tracker import errors, feeds
 from tracker.caching import public_view
 from tracker.forms import LoginForm
+from tracker.i18n import output_language
 from tracker.models import Counterpart, Topic
 from tracker.views import api, data, follow, ingest, public, review, staff
 
@@ -41,12 +43,43 @@ TOPIC_PAGE = {
     "feed": "topic_feed",
 }
 
+# Machine outputs have one address, whatever the reader's language: the JSON API carries
+# both languages of each field, the CSV, the badge and the data files take ?lang= (English
+# by default, never Accept-Language: tracker.i18n.output_language), and the health check
+# and favicon have no language.
 urlpatterns = [
+    path("pledges.csv", output_language(public.pledges_csv), name="pledges_csv"),
+    path(
+        "pledges/<slug:slug>/badge.svg", output_language(public.pledge_badge), name="pledge_badge"
+    ),
+    path("api/openapi.json", output_language(api.openapi_json), name="openapi"),
+    path("api/pledges.json", output_language(api.pledges), name="pledges_json"),
+    path("api/pledges/<slug:slug>.json", output_language(api.pledge), name="api_pledge"),
+    path("api/statements.json", output_language(api.statements), name="api_statements"),
+    path("api/counterparts.json", output_language(api.counterparts), name="api_counterparts"),
+    path("api/topics.json", output_language(api.topics), name="api_topics"),
+    path("data/<str:filename>", output_language(data.data_file), name="data_file"),
+    # Browsers ask for it on pages without a <link rel="icon"> (the admin's, for one).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("tracker/favicon.svg"), permanent=True),
+    ),
+    path("healthz", errors.healthz, name="healthz"),
+    # Feeds are per language now. Their old addresses served English, so a feed reader
+    # subscribed to one moves to the English feed for good, whatever language it asks for.
+    re_path(
+        r"^(?!(?:ko|en)/)(?P<feed>(?:[\w-]+/)*feed/(?:json/)?)$",
+        RedirectView.as_view(url="/en/%(feed)s", permanent=True, query_string=True),
+    ),
+]
+
+# Every HTML page, and every feed, in each language: /ko/... and /en/.... An address
+# without the prefix (an old link, a first visit) is redirected by LocaleMiddleware to
+# the reader's language. Paths are the same in both languages: only the prefix differs.
+urlpatterns += i18n_patterns(
     path("", public.home, name="home"),
     path("pledges/", public.pledge_list, name="pledge_list"),
-    path("pledges.csv", public.pledges_csv, name="pledges_csv"),
     path("pledges/<slug:slug>/", public.pledge_detail, name="pledge_detail"),
-    path("pledges/<slug:slug>/badge.svg", public.pledge_badge, name="pledge_badge"),
     path("pledges/<slug:slug>/feed/", public_view(feeds.PledgeFeed()), name="pledge_feed"),
     path(
         "pledges/<slug:slug>/feed/json/",
@@ -88,27 +121,14 @@ urlpatterns = [
     path("feed/", public_view(feeds.StatusChangeFeed()), name="feed"),
     path("feed/json/", public_view(feeds.StatusChangeJSONFeed()), name="feed_json"),
     path("api/", api.docs, name="api_docs"),
-    path("api/openapi.json", api.openapi_json, name="openapi"),
-    path("api/pledges.json", api.pledges, name="pledges_json"),
-    path("api/pledges/<slug:slug>.json", api.pledge, name="api_pledge"),
-    path("api/statements.json", api.statements, name="api_statements"),
-    path("api/counterparts.json", api.counterparts, name="api_counterparts"),
-    path("api/topics.json", api.topics, name="api_topics"),
     path("data/", data.data_page, name="data"),
-    path("data/<str:filename>", data.data_file, name="data_file"),
     path("staff/", include((staff_patterns, "staff"))),
     path(
         "accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    # Browsers ask for it on pages without a <link rel="icon"> (the admin's, for one).
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=lazy(static, str)("tracker/favicon.svg"), permanent=True),
-    ),
-    path("healthz", errors.healthz, name="healthz"),
-]
+)
 
 handler400 = "tracker.errors.bad_request"  # 413 for an oversized form, else Django's 400
 handler403 = "tracker.errors.permission_denied"

@@ -9,6 +9,7 @@ compliance score; /about/ publishes it and the ClaimReview rates by it.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.formats import date_format
 
 from tracker.models import DatePrecision, Status, absolute_url
 
@@ -117,7 +118,8 @@ def rating_explanation(pledge, updates):
     if not updates:
         return "Not yet assessed: no status update has been published for this pledge."
     steps = "; ".join(
-        f"{u.get_status_display()} as of {u.as_of.day} {u.as_of:%B %Y}" for u in reversed(updates)
+        f"{u.get_status_display()} as of {date_format(u.as_of, 'DATE_FORMAT')}"
+        for u in reversed(updates)
     )
     latest = updates[0]
     text = f"{pledge.status_enum.label}. History: {steps}."

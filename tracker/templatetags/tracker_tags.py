@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from tracker.exports import HTMLSafeJSONEncoder
-from tracker.models import Basis, DatePrecision, Status, StatusUpdate
+from tracker.i18n import other_languages, page_addresses
+from tracker.models import Basis, DatePrecision, Status, StatusUpdate, absolute_url
 
 register = template.Library()
 
@@ -355,3 +357,51 @@ def ld_json(data):
 def awaiting_review_count():
     """Status updates proposed and not yet reviewed: one count query, on staff pages only."""
     return StatusUpdate.objects.awaiting_review().count()
+
+
+def _page_addresses(context):
+    if context.get("error_page"):
+        return None
+    return page_addresses(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """The page's canonical address in its language and its hreflang alternates: one per
+    language, and x-default, the address without a prefix that picks the reader's."""
+    pages = _page_addresses(context)
+    if pages is None:
+        return ""
+    alternates = format_html_join(
+        "\n",
+        '<link rel="alternate" hreflang="{}" href="{}">',
+        ((code, absolute_url(url)) for code, url in pages.by_language.items()),
+    )
+    return format_html(
+        '<link rel="canonical" href="{}">\n{}\n'
+        '<link rel="alternate" hreflang="x-default" href="{}">',
+        absolute_url(pages.by_language[translation.get_language()]),
+        alternates,
+        absolute_url(pages.chooser),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def language_switcher(context):
+    """A plain link to this page (query string kept) in each other language, named in
+    that language; on a page with no language versions, to the home page."""
+    pages = _page_addresses(context)
+    links = []
+    for code, name in other_languages():
+        if pages is not None:
+            href = pages.by_language[code]
+        else:
+            with translation.override(code):
+                href = reverse("home")
+        links.append((href, code, code, code, name))
+    return format_html_join(
+        " ",
+        '<a class="language-switch" href="{}" hreflang="{}" lang="{}" '
+        'data-language-switch="{}">{}</a>',
+        links,
+    )

@@ -114,13 +114,13 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "{COOKIE}"
 wrk.headers["X-CSRFToken"] = "{CSRF}"
 wrk.headers["HX-Request"] = "true"
-wrk.headers["Referer"] = "{ORIGIN}/staff/"
+wrk.headers["Referer"] = "{ORIGIN}/ko/staff/"
 local checked = false
 request = function()
   -- wrk calls request() once on thread 0 to inspect it, and never sends that one.
   if id == 0 and not checked then
     checked = true
-    return wrk.format(nil, "/staff/")
+    return wrk.format(nil, "/ko/staff/")
   end
   local i = (id or 0) + counter * {THREADS}
   counter = counter + 1
@@ -128,7 +128,7 @@ request = function()
   -- Each pass over the list finds every pledge one version on (its update landed long ago).
   local version = t[2] + math.floor(i / #targets)
   local form = body:gsub("PK", tostring(t[1])):gsub("VERSION", tostring(version))
-  return wrk.format(nil, "/staff/pledges/" .. t[1] .. "/update/", nil, form)
+  return wrk.format(nil, "/ko/staff/pledges/" .. t[1] .. "/update/", nil, form)
 end
 """
 
@@ -164,7 +164,7 @@ class Writer:
             "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
             "X-CSRFToken": cookies["csrftoken"],
             "HX-Request": "true",
-            "Referer": f"{base}/staff/",
+            "Referer": f"{base}/ko/staff/",
         }
         self.latencies, self.errors = [], 0
         self.stopping = threading.Event()
@@ -260,7 +260,7 @@ class Command(BaseCommand):
         static_dir = Path(tempfile.mkdtemp(prefix="bench-static-"))
         self.collect_static(static_dir)
         client = Client()
-        home_size = len(client.get("/").content)
+        home_size = len(client.get("/ko/").content)
         (static_dir / "bench-home.html").write_bytes(b"x" * home_size)
         csv_size = len(b"".join(client.get("/pledges.csv").streaming_content))
         (static_dir / "bench-pledges.csv").write_bytes(b"x" * csv_size)
@@ -323,7 +323,7 @@ class Command(BaseCommand):
                 if values and rng.random() < 0.4:
                     params[name] = rng.choice(values)
             params["page"] = rng.choice([1, 1, 1, 2, 3])
-            combos.add("/pledges/?" + urllib.parse.urlencode(params))
+            combos.add("/ko/pledges/?" + urllib.parse.urlencode(params))
         words = [w for phrase in VERBS + OBJECTS for w in phrase.split()] + [
             "korea",
             "japan",
@@ -335,14 +335,14 @@ class Command(BaseCommand):
             "summit",
         ]
         searches = {
-            "/pledges/?" + urllib.parse.urlencode({"q": " ".join(rng.sample(words, k))})
+            "/ko/pledges/?" + urllib.parse.urlencode({"q": " ".join(rng.sample(words, k))})
             for k in (1, 2)
             for _ in range(600)
         }
         urls = {
-            "pledge page": [f"/pledges/{slug}/" for slug in slugs],
+            "pledge page": [f"/ko/pledges/{slug}/" for slug in slugs],
             "filter combination": sorted(combos),
-            "page number": [f"/pledges/?page={n}" for n in range(1, pages + 1)],
+            "page number": [f"/ko/pledges/?page={n}" for n in range(1, pages + 1)],
             "search": sorted(searches),
             "API page": [f"/api/pledges.json?page={n}" for n in range(1, pages // 4 + 2)],
         }
@@ -501,7 +501,7 @@ class Command(BaseCommand):
         writer.start()
         try:
             script = self.random_script(self.mixed_paths(urls))
-            readers = self.wrk(base + "/", scripts=(script, script))
+            readers = self.wrk(base + "/ko/", scripts=(script, script))
         finally:
             writer.stop()
         return readers, None, {"writer": writer.summary()}
@@ -514,11 +514,11 @@ class Command(BaseCommand):
                 lua.write(WRK_FLOOD_SCRIPT)
             seconds = min(2, self.options["duration"]) + self.options["duration"] + 2
             flooding = subprocess.Popen(
-                ["wrk", "-t", "1", "-c", "8", "-d", f"{seconds}s", "-s", lua.name, base + "/"],
+                ["wrk", "-t", "1", "-c", "8", "-d", f"{seconds}s", "-s", lua.name, base + "/ko/"],
                 stdout=subprocess.DEVNULL,
             )
         try:
-            page = self.wrk(base + "/")
+            page = self.wrk(base + "/ko/")
         finally:
             if flooding is not None:
                 flooding.wait()
@@ -547,15 +547,15 @@ class Command(BaseCommand):
 
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        opener.open(f"{base}/accounts/login/")
+        opener.open(f"{base}/ko/accounts/login/")
         csrf = next(c.value for c in jar if c.name == "csrftoken")
         opener.open(
             urllib.request.Request(
-                f"{base}/accounts/login/",
+                f"{base}/ko/accounts/login/",
                 data=urllib.parse.urlencode(
                     {"username": user.username, "password": password, "csrfmiddlewaretoken": csrf}
                 ).encode(),
-                headers={"Referer": f"{base}/accounts/login/"},
+                headers={"Referer": f"{base}/ko/accounts/login/"},
             )
         )
         cookies = {c.name: c.value for c in jar}
@@ -587,7 +587,7 @@ class Command(BaseCommand):
             ) + WRK_SCRIPT
 
         return self.wrk(
-            f"{base}/staff/",
+            f"{base}/ko/staff/",
             scripts=(script(targets[:half]), script(targets[half:])),
             connections=self.options["staff_connections"],
         )
@@ -608,11 +608,13 @@ class Command(BaseCommand):
                 params["status"] = rng.choice(statuses)
             if counterparts and rng.random() < 0.5:
                 params["counterpart"] = rng.choice(counterparts)
-            paths.add("/staff/?" + urllib.parse.urlencode({k: v for k, v in params.items() if v}))
+            paths.add(
+                "/ko/staff/?" + urllib.parse.urlencode({k: v for k, v in params.items() if v})
+            )
         self.stale()
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
         script = f'wrk.headers["Cookie"] = "{cookie}"\n' + self.random_script(sorted(paths))
-        return self.wrk(base + "/staff/", scripts=(script, script), connections=2)
+        return self.wrk(base + "/ko/staff/", scripts=(script, script), connections=2)
 
     def worker_rss(self, master_pid):
         children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()

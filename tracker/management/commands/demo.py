@@ -105,5 +105,5 @@ class Command(RunserverCommand):
             user.is_staff = is_staff
             user.save()
             user.groups.add(Group.objects.get(name=group_name))
-            where = "/staff/ and /admin/" if is_staff else "/staff/"
+            where = "/ko/staff/ and /ko/admin/" if is_staff else "/ko/staff/"
             self.stdout.write(f"  {username:8} {group_name:9} {where}")

@@ -15,3 +15,19 @@
     });
   });
 })();
+
+/* The language switcher is a plain link to this page in the other language. When htmx
+   moves the address (a filtered list), the link follows, so the filters carry over. */
+(function () {
+  "use strict";
+
+  function follow() {
+    document.querySelectorAll("a[data-language-switch]").forEach(function (link) {
+      var code = link.getAttribute("data-language-switch");
+      var rest = location.pathname.replace(/^\/[a-z]{2}(?=\/)/, "");
+      link.href = "/" + code + rest + location.search + location.hash;
+    });
+  }
+  document.addEventListener("htmx:pushedIntoHistory", follow);
+  document.addEventListener("htmx:replacedInHistory", follow);
+})();
