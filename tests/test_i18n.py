@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.template import Context, Template
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -53,7 +54,7 @@ def switcher(html):
 
 
 def html_lang(html):
-    return re.search(r"<html lang=\"([^\"]+)\">", html).group(1)
+    return re.search(r"<html lang=\"([^\"]+)\"", html).group(1)
 
 
 # First visits and old addresses
@@ -139,6 +140,7 @@ def test_each_page_names_its_language_and_links_its_twin(client, record, languag
         assert html_lang(html) == language, name
         assert response["Content-Language"] == language, name
         links = head_links(html)
+        assert html.count('rel="canonical"') == 1, name
         assert links[("canonical", None)] == f"{ORIGIN}/{language}{path}", name
         assert links[("alternate", "ko")] == f"{ORIGIN}/ko{path}", name
         assert links[("alternate", "en")] == f"{ORIGIN}/en{path}", name
@@ -208,6 +210,13 @@ def test_a_partial_date_reads_as_each_language_writes_it(precision, korean, engl
         assert format_partial_date(date, precision) == english
 
 
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_counts_group_their_digits_and_years_do_not(language):
+    template = Template("{% load humanize %}{{ n|intcomma }} {{ year }}")
+    with translation.override(language):
+        assert template.render(Context({"n": 20000, "year": 2025})) == "20,000 2025"
+
+
 def test_pages_show_dates_in_their_language(client, record):
     """The statement of 1 September 2025, and a target of the year 2027."""
     korean = body(client.get(f"/ko/pledges/{record.aid.slug}/"))
@@ -260,3 +269,10 @@ def test_an_output_without_a_prefix_never_follows_accept_language(client, record
     assert korean["Content-Language"] == "en"
     rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert rows[record.trees.slug]["target_display"] == "2020"
+
+
+def test_the_admin_speaks_the_address_language_and_has_the_switcher(curator_client):
+    html = body(curator_client.get("/ko/admin/"))
+    assert html_lang(html) == "ko"
+    assert "로그아웃" in html  # Django's own Korean for the admin's words
+    assert switcher(html) == [("/en/admin/", "en", "English")]

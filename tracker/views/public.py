@@ -153,11 +153,7 @@ def statement_detail(request, slug):
     marks = [(p, p.quote) for p in statement.public_pledges] + [
         (r.pledge, r.quote) for r in statement.public_restatements
     ]
-    context = {
-        "statement": statement,
-        "marks": marks,
-        "page_url": absolute_url(statement.get_absolute_url()),
-    }
+    context = {"statement": statement, "marks": marks}
     return render(request, "public/statement_detail.html", context)
 
 
