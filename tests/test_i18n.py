@@ -8,12 +8,16 @@ import io
 import re
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.template import Context, Template
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from tests.public_record import body
+from tests.test_staff_queries import WORKLIST_QUERIES
 from tracker.models import DatePrecision, format_partial_date
 
 pytestmark = pytest.mark.django_db
@@ -108,11 +112,13 @@ def test_old_feed_addresses_move_to_the_english_feed_for_good(client, record):
     assert client.get("/feed/?page=2")["Location"] == "/en/feed/?page=2"
 
 
-def test_feeds_exist_in_each_language(client, record):
+def test_feeds_exist_in_each_language_and_say_which(client, record):
     for language in ["ko", "en"]:
-        response = client.get(f"/{language}/feed/")
-        assert response.status_code == 200
-        assert f'href="{ORIGIN}/{language}/' in body(response)
+        atom = client.get(f"/{language}/feed/")
+        assert atom.status_code == 200
+        assert f'xml:lang="{language}"' in body(atom)
+        assert f'href="{ORIGIN}/{language}/' in body(atom)
+        assert client.get(f"/{language}/feed/json/").json()["language"] == language
 
 
 def test_machine_outputs_keep_one_address_without_a_language(client, record):
@@ -276,3 +282,14 @@ def test_the_admin_speaks_the_address_language_and_has_the_switcher(curator_clie
     assert html_lang(html) == "ko"
     assert "로그아웃" in html  # Django's own Korean for the admin's words
     assert switcher(html) == [("/en/admin/", "en", "English")]
+
+
+def test_the_staff_worklist_runs_the_same_queries_in_each_language(editor_client, record):
+    """The budget of tests/test_staff_queries.py, in Korean as in English."""
+    counts = {}
+    for language in ["ko", "en"]:
+        cache.clear()  # each afresh: nothing the other language's request kept
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(f"/{language}/staff/").status_code == 200
+        counts[language] = len(queries)
+    assert counts["ko"] == counts["en"] <= WORKLIST_QUERIES

@@ -61,7 +61,7 @@ class JSONFeed(SyndicationFeed):
 class StatusChangeFeed(Feed):
     feed_type = Atom1Feed
     url_name = "feed"
-    language = "en"
+    # No fixed language: Django's Feed names the active one, the address's (/ko/feed/: ko).
     title = "Korea Pledge Tracker: status updates"
     subtitle = "Every public update to a pledge's status, with the evidence behind it."
     author_name = "Korea Pledge Tracker"
