@@ -1,18 +1,17 @@
 """Korean and English in a real browser: the first visit follows the browser's language, the
 switcher keeps the page and its filters, and Korean pages pass axe and fit a phone.
 
-Set SHOTS_DIR (e.g. /tmp/shots) to save a screenshot of every Korean page type to look at.
+Set SHOTS_DIR (e.g. /tmp/shots) to save a screenshot of every Korean page type to look at
+(named ko-…).
 """
 
-import os
-import re
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.public_record import build_record, public_urls
-from tests.test_browser_public import WIDTHS, serious_violations, shot_name
+from tests.test_browser_public import WIDTHS, page_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,20 +70,5 @@ def test_the_switcher_works_without_javascript(browser, live_server, record):
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_korean_pages_pass_axe_and_fit_the_width(page, live_server, record, width):
-    page.set_viewport_size({"width": width, "height": 900})
-    problems = {}
-    shots = os.environ.get("SHOTS_DIR")
-    for url in korean_urls(record):
-        page.goto(live_server.url + url)
-        assert page.locator("html").get_attribute("lang") == "ko", url
-        found = serious_violations(page)
-        overflow = page.evaluate("document.documentElement.scrollWidth")
-        if overflow > width:
-            found.append(f"page is {overflow}px wide at {width}px")
-        if found:
-            problems[url] = found
-        if shots:
-            os.makedirs(shots, exist_ok=True)
-            name = re.sub(r"^ko(-|$)", "", shot_name(url)) or "home"
-            page.screenshot(path=os.path.join(shots, f"ko-{name}-{width}.png"), full_page=True)
+    problems = page_problems(page, live_server, korean_urls(record), width, language="ko")
     assert not problems, problems

@@ -38,6 +38,30 @@ def serious_violations(page):
     ]
 
 
+def page_problems(page, live_server, urls, width, language=None):
+    """{url: problems} of each page at this width: serious axe violations, a page wider
+    than the window, or (when `language` is given) another <html lang>. With SHOTS_DIR set,
+    each page is also saved as a screenshot to look at."""
+    page.set_viewport_size({"width": width, "height": 900})
+    problems = {}
+    shots = os.environ.get("SHOTS_DIR")
+    for url in urls:
+        page.goto(live_server.url + url)
+        found = serious_violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        if overflow > width:
+            found.append(f"page is {overflow}px wide at {width}px")
+        if language and (lang := page.locator("html").get_attribute("lang")) != language:
+            found.append(f"<html lang={lang!r}>")
+        if found:
+            problems[url] = found
+        if shots:
+            os.makedirs(shots, exist_ok=True)
+            path = os.path.join(shots, f"{shot_name(url)}-{width}.png")
+            page.screenshot(path=path, full_page=True)
+    return problems
+
+
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_every_page_type_passes_axe_fits_the_width_and_stays_on_the_site(
     page, live_server, record, width
@@ -45,21 +69,7 @@ def test_every_page_type_passes_axe_fits_the_width_and_stays_on_the_site(
     origin = urlsplit(live_server.url).netloc
     requests = []
     page.on("request", lambda request: requests.append(request.url))
-    page.set_viewport_size({"width": width, "height": 900})
-    problems = {}
-    shots = os.environ.get("SHOTS_DIR")
-    for url in public_urls(record):
-        page.goto(live_server.url + url)
-        found = serious_violations(page)
-        overflow = page.evaluate("document.documentElement.scrollWidth")
-        if overflow > width:
-            found.append(f"page is {overflow}px wide at {width}px")
-        if found:
-            problems[url] = found
-        if shots:
-            os.makedirs(shots, exist_ok=True)
-            path = os.path.join(shots, f"{shot_name(url)}-{width}.png")
-            page.screenshot(path=path, full_page=True)
+    problems = page_problems(page, live_server, public_urls(record), width)
     assert not problems, problems
     outside = [u for u in requests if urlsplit(u).netloc != origin and not u.startswith("data:")]
     assert not outside, outside
