@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +19,7 @@ from django.utils import translation
 
 from tests.public_record import body
 from tests.test_staff_queries import WORKLIST_QUERIES
+from tracker.i18n import output_language
 from tracker.models import DatePrecision, format_partial_date
 
 pytestmark = pytest.mark.django_db
@@ -293,3 +295,15 @@ def test_the_staff_worklist_runs_the_same_queries_in_each_language(editor_client
             assert editor_client.get(f"/{language}/staff/").status_code == 200
         counts[language] = len(queries)
     assert counts["ko"] == counts["en"] <= WORKLIST_QUERIES
+
+
+@pytest.mark.parametrize(
+    "query, language", [("", "en"), ("?lang=ko", "ko"), ("?lang=en", "en"), ("?lang=fr", "en")]
+)
+def test_an_output_speaks_the_language_its_address_names(rf, query, language):
+    """tracker.i18n.output_language: ?lang= when it names one of the site's languages,
+    else English; never the Accept-Language header."""
+    view = output_language(lambda request: HttpResponse(translation.get_language()))
+    request = rf.get(f"/pledges.csv{query}", headers={"Accept-Language": "ko"})
+    with translation.override("ko"):  # as LocaleMiddleware leaves it for that header
+        assert view(request).content.decode() == language
