@@ -307,3 +307,14 @@ def test_an_output_speaks_the_language_its_address_names(rf, query, language):
     request = rf.get(f"/pledges.csv{query}", headers={"Accept-Language": "ko"})
     with translation.override("ko"):  # as LocaleMiddleware leaves it for that header
         assert view(request).content.decode() == language
+
+
+def test_a_request_refused_before_any_view_gets_its_error_page_in_the_addresss_language(
+    client,
+):
+    """A NUL byte is refused by a middleware (tracker.errors.reject_nul_bytes): the page
+    still speaks the language of the address, not that of the request before it."""
+    client.get("/ko/about/")
+    response = client.get("/en/pledges/?q=%00")
+    assert response.status_code == 400
+    assert html_lang(body(response)) == "en"

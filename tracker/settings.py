@@ -73,13 +73,14 @@ MIDDLEWARE = [
     # outage included.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Activates the language of the URL (/ko/..., /en/...), and sends an unprefixed HTML
+    # address to the reader's language (Accept-Language). Before anything that may answer
+    # with a page (the 400 below, the login redirect) so that page is in the right
+    # language, and before CommonMiddleware, whose slash redirect must see the prefix.
+    "django.middleware.locale.LocaleMiddleware",
     "tracker.errors.reject_nul_bytes",
     "tracker.htmx.HtmxLoginRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # After the session (it may read the language cookie), before CommonMiddleware (whose
-    # slash redirect must see the /ko/ or /en/ prefix): activates the language of the URL,
-    # and sends an unprefixed HTML address to the reader's language (Accept-Language).
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
