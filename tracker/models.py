@@ -264,16 +264,6 @@ class Tally:
         )
         return points / self.rated
 
-    @property
-    def summary_text(self):
-        if not self.total:
-            return "no pledges"
-        return ", ".join(
-            f"{row.count} {row.status.label.lower()} ({row.percent}%)"
-            for row in self.rows
-            if row.count
-        )
-
 
 @dataclass
 class GroupTally:

@@ -6,10 +6,12 @@ the OGP Independent Reporting Mechanism's completion scale and the G7 Research G
 compliance score; /about/ publishes it and the ClaimReview rates by it.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from tracker.models import DatePrecision, Status, absolute_url
 
@@ -60,23 +62,26 @@ BADGE_COLOURS = {
 }
 
 
-BADGE_LABEL = "pledge"
-
-
 def _text_width(text):
-    # Sans-serif at 11px averages about 6.5px a character; the badge pads 6px each side.
-    return round(6.5 * len(text)) + 12
+    # Sans-serif at 11px averages about 6.5px a Latin character; a Hangul syllable (or any
+    # wide character) is a full 11px square. The badge pads 6px each side.
+    wide = sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
+    return round(6.5 * (len(text) - wide) + 11 * wide) + 12
 
 
 def badge(pledge):
-    """What public/badge.svg draws for a pledge (with `is_overdue`): its words, colour and
-    the width of each half."""
+    """What public/badge.svg draws for a pledge (with `is_overdue`), in the active
+    language: its words, colour and the width of each half."""
     status = pledge.status_enum
-    text = f"{status.label}, overdue" if pledge.is_overdue else status.label
-    left, right = _text_width(BADGE_LABEL), _text_width(text)
+    text = str(status.label)
+    if pledge.is_overdue:
+        text = gettext("%(status)s, overdue") % {"status": text}
+    label = pgettext("the badge's left half", "pledge")
+    left, right = _text_width(label), _text_width(text)
     return {
-        "title": f"Status of the pledge “{pledge.title}” on the {SITE_NAME}: {text}",
-        "label": BADGE_LABEL,
+        "title": gettext("Status of the pledge “%(title)s” on the Korea Pledge Tracker: %(status)s")
+        % {"title": pledge.title, "status": text},
+        "label": label,
         "text": text,
         "colour": BADGE_COLOURS[status],
         "left": left,

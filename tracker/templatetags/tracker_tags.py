@@ -1,5 +1,6 @@
 """Template helpers for the public pages: quotes highlighted in their source, dates, badges."""
 
+import datetime
 import heapq
 import itertools
 import json
@@ -8,14 +9,28 @@ from collections import defaultdict, deque
 from urllib.parse import urlsplit
 
 from django import template
+from django.conf import settings
+from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
+from tracker.api import type_in_words
 from tracker.exports import HTMLSafeJSONEncoder
 from tracker.i18n import other_languages, page_addresses
-from tracker.models import Basis, DatePrecision, Status, StatusUpdate, absolute_url
+from tracker.models import (
+    Basis,
+    DatePrecision,
+    Pledge,
+    Statement,
+    Status,
+    StatusUpdate,
+    absolute_url,
+)
 
 register = template.Library()
 
@@ -333,8 +348,20 @@ def status_bar(tally, label):
         '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" '
         'aria-label="{}: {}">{}</svg>',
         label,
-        tally.summary_text,
+        tally_summary(tally),
         rects,
+    )
+
+
+def tally_summary(tally):
+    """How a tally's pledges stand, in words: "1 achieved (20%), 4 in progress (80%)"."""
+    if not tally.total:
+        return gettext("no pledges")
+    return ", ".join(
+        gettext("%(count)s %(status)s (%(percent)s%%)")
+        % {"count": row.count, "status": row.status.label.lower(), "percent": row.percent}
+        for row in tally.rows
+        if row.count
     )
 
 
@@ -405,3 +432,76 @@ def language_switcher(context):
         'data-language-switch="{}">{}</a>',
         links,
     )
+
+
+# Words around the record, in the page's language ----------------------------------------
+
+
+@register.filter
+def code_list(values):
+    """Machine values as code, separated by commas: `a`, `b`, `c` (for "One of …")."""
+    return format_html_join(", ", "<code>{}</code>", ((value,) for value in values))
+
+
+@register.filter
+def time_tag(value, format_name="DATE_FORMAT"):
+    """A date or time as the page's language writes it (a named format), inside a <time>
+    that gives machines the ISO form."""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}">{}</time>', value.isoformat(), date_format(value, format_name)
+    )
+
+
+@register.simple_tag
+def name_links(items, none=""):
+    """Counterparts or topics as links, separated by commas (public/_name_links.html), for a
+    sentence to take as one placeholder."""
+    return get_template("public/_name_links.html").render({"items": items, "none": none})
+
+
+@register.simple_tag
+def scale_name(name):
+    """A rating on another organisation's scale (tracker.verdicts.CROSSWALK) in the page's
+    language, with the scale's own English name beside it where they differ, so a reader
+    can find it on that organisation's site."""
+    shown = str(name)
+    with translation.override("en"):
+        original = str(name)
+    if shown == original:
+        return shown
+    return format_html('{} <span lang="en">({})</span>', shown, original)
+
+
+def _correction_label(key):
+    """A corrected field's name in the page's language. A correction stores its fields under
+    the names they had when it was recorded, in the recorder's language (models.
+    corrected_fields); a name we cannot place (a withdrawn update) is shown as stored."""
+    for model in (Pledge, Statement):
+        for name in model.CORRECTED_FIELDS:
+            field = model._meta.get_field(name)
+            for code, _ in settings.LANGUAGES:
+                with translation.override(code):
+                    known = str(field.verbose_name).capitalize()
+                if known == key:
+                    return str(field.verbose_name).capitalize()
+    return key
+
+
+@register.simple_tag
+def corrected_fields(correction):
+    """What a correction changed: `names` in words ("Quote, title"), and `rows`, each with
+    the field's `label` and its `before` and `after`."""
+    rows = [
+        {"label": _correction_label(key), "before": before, "after": after}
+        for key, (before, after) in correction.changes.items()
+    ]
+    names = capfirst(", ".join(row["label"] for row in rows).lower())
+    return {"names": names, "rows": rows}
+
+
+@register.filter
+def type_name(kind):
+    """A data type ("string", "string or null", "date") in the page's language."""
+    return type_in_words(kind)

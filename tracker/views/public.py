@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.csp import CSP
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
 from tracker import api, exports
@@ -22,6 +24,7 @@ from tracker.caching import per_revision, public_view, revision_key
 from tracker.exports import API_FIELDS, CSV_HEADER
 from tracker.filters import PLEDGE_LIST_PARAMS, PledgeFilter, RowsPaginator
 from tracker.htmx import is_fragment
+from tracker.i18n import OUTPUT_LANGUAGE
 from tracker.models import (
     Correction,
     Pledge,
@@ -76,6 +79,11 @@ def pledge_list(request):
 @public_view
 def pledge_detail(request, slug):
     pledge = get_object_or_404(api.pledge_with_history(), slug=slug)
+    # The badge's address has no language prefix: it names the page's language instead,
+    # unless that is the badge's default.
+    badge_url = reverse("pledge_badge", args=[pledge.slug])
+    if get_language() != OUTPUT_LANGUAGE:
+        badge_url += f"?lang={get_language()}"
     context = {
         "pledge": pledge,
         "page_url": absolute_url(pledge.get_absolute_url()),
@@ -83,12 +91,13 @@ def pledge_detail(request, slug):
             Q(pledge=pledge) | Q(statement_id=pledge.statement_id)
         ),
         "claim_review": claim_review(pledge, list(pledge.updates.all())),
+        "badge_url": badge_url,
         "embed_snippet": format_html(
-            '<a href="{}"><img src="{}" alt="{}: {} (Korea Pledge Tracker)" height="20"></a>',
+            '<a href="{}"><img src="{}" alt="{}" height="20"></a>',
             absolute_url(pledge.get_absolute_url()),
-            absolute_url(reverse("pledge_badge", args=[pledge.slug])),
-            pledge.title,
-            pledge.get_status_display(),
+            absolute_url(badge_url),
+            _("%(title)s: %(status)s (Korea Pledge Tracker)")
+            % {"title": pledge.title, "status": pledge.get_status_display()},
         ),
     }
     return render(request, "public/pledge_detail.html", context)
@@ -99,12 +108,15 @@ BADGE_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
 
 
 @csp_override(BADGE_CSP)
-@public_view
+@public_view(params=["lang"])
 def pledge_badge(request, slug):
     """A small SVG of the pledge's status for other sites to embed with <img>.
 
-    Cached and revalidated by revision like every public page; served cross-origin as an
-    image (Cross-Origin-Resource-Policy), never sniffed, under a CSP that allows nothing."""
+    Its address has no language prefix, so ?lang=ko or ?lang=en says which language it
+    speaks (English by default: tracker.i18n.output_language); the language is part of its
+    ETag and cache key, as for every page. Cached and revalidated by revision like every
+    public page; served cross-origin as an image (Cross-Origin-Resource-Policy), never
+    sniffed, under a CSP that allows nothing."""
     pledge = get_object_or_404(Pledge.objects.public().with_overdue(), slug=slug)
     response = render(request, "public/badge.svg", badge(pledge), content_type="image/svg+xml")
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
@@ -209,8 +221,11 @@ def about(request):
     ]
     context = {
         "statuses": statuses,
+        "status_values": Status.values,
         "crosswalk": crosswalk_rows(),
-        "fields": API_FIELDS,
+        "fields": [
+            (name, api.type_in_words(kind), _(meaning)) for name, kind, meaning in API_FIELDS
+        ],
         "csv_columns": CSV_HEADER,
         "contact_email": settings.TRACKER_CONTACT_EMAIL,
     }
