@@ -126,8 +126,8 @@ def test_about_publishes_the_crosswalk_for_every_status(client):
     assert len(rows) == len(Status)
     for status, row in zip(Status, rows, strict=True):
         assert f"badge--{status.value}" in row
-        assert CROSSWALK[status].politifact in row
-        assert (CROSSWALK[status].irm or "No equivalent") in row
+        assert str(CROSSWALK[status].politifact) in row
+        assert str(CROSSWALK[status].irm or "No equivalent") in row
     achieved = rows[list(Status).index(Status.ACHIEVED)]
     assert "Promise Kept" in achieved and "Complete" in achieved and "+1" in achieved
 

@@ -8,6 +8,7 @@ fields it does not name, so neither the document nor the responses can drift.
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
 from tracker.exports import API_FIELDS
 from tracker.filters import RowsPaginator
@@ -218,31 +219,36 @@ def _ref(name, nullable=False):
 def _page_of(name):
     return _object(
         {
-            "count": {"type": "integer", "description": "How many in all, on every page."},
-            "next": _string("The next page's address.", nullable=True, format="uri"),
-            "previous": _string("The previous page's address.", nullable=True, format="uri"),
+            "count": {
+                "type": "integer",
+                "description": gettext_noop("How many in all, on every page."),
+            },
+            "next": _string(gettext_noop("The next page's address."), nullable=True, format="uri"),
+            "previous": _string(
+                gettext_noop("The previous page's address."), nullable=True, format="uri"
+            ),
             "results": {"type": "array", "items": _ref(name)},
         },
-        "One page of results.",
+        gettext_noop("One page of results."),
     )
 
 
 API_DESCRIPTIONS = {name: meaning for name, _, meaning in API_FIELDS}
-STATUS = _string("Status code.", enum=Status.values)
+STATUS = _string(gettext_noop("Status code."), enum=Status.values)
 PRECISION = _string(enum=DatePrecision.values)
 GROUNDS = _object(
     {
-        "basis": _string("stated, inferred or other_source."),
-        "note": _string("Our reasoning."),
+        "basis": _string(gettext_noop("stated, inferred or other_source.")),
+        "note": _string(gettext_noop("Our reasoning.")),
         "source": {
             "oneOf": [
                 _object({"url": _string(format="uri"), "title": _string()}),
                 {"type": "null"},
             ]
         },
-        "doubt": _string("Why we doubt it.", nullable=True),
+        "doubt": _string(gettext_noop("Why we doubt it."), nullable=True),
     },
-    "Where a date or a name comes from.",
+    gettext_noop("Where a date or a name comes from."),
 )
 NAMED = _object({"slug": _string(), "name": _string()})
 
@@ -315,7 +321,7 @@ def _pledge_schema():
                 "description": d["last_update"],
             },
         },
-        "A pledge, as in the list.",
+        gettext_noop("A pledge, as in the list."),
     )
 
 
@@ -326,13 +332,15 @@ def _pledge_detail_schema():
         **base["properties"],
         "history": {
             "type": "array",
-            "description": "Every public status update, latest first.",
+            "description": gettext_noop("Every public status update, latest first."),
             "items": _object(
                 {
                     "status": STATUS,
                     "previous_status": _string(nullable=True, enum=[*Status.values, None]),
-                    "as_of": _string("When the reported event happened.", format="date"),
-                    "note": _string("Why: our public explanation."),
+                    "as_of": _string(
+                        gettext_noop("When the reported event happened."), format="date"
+                    ),
+                    "note": _string(gettext_noop("Why: our public explanation.")),
                     "source_statement": {"oneOf": [_object(link), {"type": "null"}]},
                     "evidence": {
                         "type": "array",
@@ -343,13 +351,18 @@ def _pledge_detail_schema():
         },
         "restatements": {
             "type": "array",
-            "description": "Later statements that made the same commitment.",
+            "description": gettext_noop("Later statements that made the same commitment."),
             "items": _object(
-                {**link, "title": _string(), "quote": _string("Verbatim."), "note": _string()}
+                {
+                    **link,
+                    "title": _string(),
+                    "quote": _string(gettext_noop("Verbatim.")),
+                    "note": _string(),
+                }
             ),
         },
     }
-    return _object(properties, "A pledge with its full public history.")
+    return _object(properties, gettext_noop("A pledge with its full public history."))
 
 
 def _parameter(name, description, schema=None):
@@ -362,23 +375,31 @@ def _parameter(name, description, schema=None):
     }
 
 
-PAGE = _parameter("page", "The page number, from 1.", {"type": "integer", "minimum": 1})
+PAGE = _parameter(
+    "page", gettext_noop("The page number, from 1."), {"type": "integer", "minimum": 1}
+)
 PLEDGE_FILTERS = [
-    _parameter("q", "Search words in the title, quote and description."),
-    _parameter("status", "A status code.", {"type": "string", "enum": Status.values}),
-    _parameter("counterpart", "A counterpart's slug (a country's includes its groupings')."),
-    _parameter("topic", "A topic's slug."),
-    _parameter("statement", "A statement's slug: pledges made or restated in it."),
-    _parameter("speaker", "Who made it: an attribution key, or body- and a body's slug."),
-    _parameter("year", "The statement's year.", {"type": "integer"}),
-    _parameter("overdue", "1 for overdue pledges only.", {"type": "string", "enum": ["1"]}),
+    _parameter("q", gettext_noop("Search words in the title, quote and description.")),
+    _parameter("status", gettext_noop("A status code."), {"type": "string", "enum": Status.values}),
+    _parameter(
+        "counterpart", gettext_noop("A counterpart's slug (a country's includes its groupings').")
+    ),
+    _parameter("topic", gettext_noop("A topic's slug.")),
+    _parameter("statement", gettext_noop("A statement's slug: pledges made or restated in it.")),
+    _parameter(
+        "speaker", gettext_noop("Who made it: an attribution key, or body- and a body's slug.")
+    ),
+    _parameter("year", gettext_noop("The statement's year."), {"type": "integer"}),
+    _parameter(
+        "overdue", gettext_noop("1 for overdue pledges only."), {"type": "string", "enum": ["1"]}
+    ),
     PAGE,
 ]
 ERRORS = {
-    "description": "A parameter is not valid: errors names it.",
+    "description": gettext_noop("A parameter is not valid: errors names it."),
     "content": {"application/json": {"schema": _ref("Errors")}},
 }
-NOT_FOUND = {"description": "No public record with that slug."}
+NOT_FOUND = {"description": gettext_noop("No public record with that slug.")}
 
 
 def _ok(schema_name, description):
@@ -408,9 +429,11 @@ def openapi(server):
         "info": {
             "title": "Korea Pledge Tracker API",
             "version": "1",
-            "description": "Korea's diplomatic pledges, the statements they were made in and "
-            "the dated, evidenced history of each pledge's status. Read-only, no key; only "
-            "what the site publishes. Lists are paginated, 100 a page.",
+            "description": gettext_noop(
+                "Korea's diplomatic pledges, the statements they were made in and the dated, "
+                "evidenced history of each pledge's status. Read-only, no key; only what the "
+                "site publishes. Lists are paginated, 100 a page."
+            ),
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
         },
         "servers": [{"url": server}],
@@ -418,14 +441,14 @@ def openapi(server):
             **_list(
                 "/api/pledges.json",
                 "listPledges",
-                "Pledges, with the filters of /pledges/.",
+                gettext_noop("Pledges, with the filters of /pledges/."),
                 PLEDGE_FILTERS,
                 "PledgePage",
             ),
             "/api/pledges/{slug}.json": {
                 "get": {
                     "operationId": "getPledge",
-                    "summary": "One pledge with its full public history.",
+                    "summary": gettext_noop("One pledge with its full public history."),
                     "parameters": [
                         {
                             "name": "slug",
@@ -435,7 +458,7 @@ def openapi(server):
                         }
                     ],
                     "responses": {
-                        "200": _ok("PledgeDetail", "The pledge."),
+                        "200": _ok("PledgeDetail", gettext_noop("The pledge.")),
                         "404": NOT_FOUND,
                     },
                 }
@@ -443,21 +466,21 @@ def openapi(server):
             **_list(
                 "/api/statements.json",
                 "listStatements",
-                "Statements, latest first.",
+                gettext_noop("Statements, latest first."),
                 [PAGE],
                 "StatementPage",
             ),
             **_list(
                 "/api/counterparts.json",
                 "listCounterparts",
-                "Counterparts with public pledges, by name.",
+                gettext_noop("Counterparts with public pledges, by name."),
                 [PAGE],
                 "CounterpartPage",
             ),
             **_list(
                 "/api/topics.json",
                 "listTopics",
-                "Topics with public pledges, by name.",
+                gettext_noop("Topics with public pledges, by name."),
                 [PAGE],
                 "TopicPage",
             ),
@@ -471,8 +494,8 @@ def openapi(server):
                 "PledgePage": _page_of("Pledge"),
                 "Statement": _object(
                     {
-                        "slug": _string("Permanent identifier."),
-                        "url": _string("Its page.", format="uri"),
+                        "slug": _string(gettext_noop("Permanent identifier.")),
+                        "url": _string(gettext_noop("Its page."), format="uri"),
                         "title": _string(),
                         "kind": _string(enum=StatementKind.values),
                         "date": _string(nullable=True, format="date"),
@@ -485,11 +508,11 @@ def openapi(server):
                         },
                         "event": _string(),
                         "publisher": _string(),
-                        "source_url": _string("The source document.", nullable=True),
+                        "source_url": _string(gettext_noop("The source document."), nullable=True),
                         "pledge_count": {"type": "integer"},
-                        "pledges": _string("Its pledges in the API.", format="uri"),
+                        "pledges": _string(gettext_noop("Its pledges in the API."), format="uri"),
                     },
-                    "A statement.",
+                    gettext_noop("A statement."),
                 ),
                 "StatementPage": _page_of("Statement"),
                 "Counterpart": _object(
@@ -500,12 +523,14 @@ def openapi(server):
                         "kind": _string(enum=CounterpartKind.values),
                         "pledge_count": {
                             "type": "integer",
-                            "description": "Public pledges concerning it, through a "
-                            "grouping it belongs to too.",
+                            "description": gettext_noop(
+                                "Public pledges concerning it, through a grouping it belongs "
+                                "to too."
+                            ),
                         },
-                        "pledges": _string("Its pledges in the API.", format="uri"),
+                        "pledges": _string(gettext_noop("Its pledges in the API."), format="uri"),
                     },
-                    "A country, organisation, region or grouping.",
+                    gettext_noop("A country, organisation, region or grouping."),
                 ),
                 "CounterpartPage": _page_of("Counterpart"),
                 "Topic": _object(
@@ -514,16 +539,18 @@ def openapi(server):
                         "url": _string(format="uri"),
                         "name": _string(),
                         "pledge_count": {"type": "integer"},
-                        "pledges": _string("Its pledges in the API.", format="uri"),
+                        "pledges": _string(gettext_noop("Its pledges in the API."), format="uri"),
                     },
-                    "A topic.",
+                    gettext_noop("A topic."),
                 ),
                 "TopicPage": _page_of("Topic"),
                 "Errors": _object(
                     {
                         "errors": {
                             "type": "object",
-                            "description": "For each bad parameter, a list of messages.",
+                            "description": gettext_noop(
+                                "For each bad parameter, a list of messages."
+                            ),
                             "additionalProperties": {
                                 "type": "array",
                                 "items": {
@@ -541,6 +568,30 @@ def openapi(server):
 
 
 # The document, for people: the API page --------------------------------------------------------
+#
+# The document stays in English: it is for developers and their tools. The page shows it in
+# the reader's language: each description above is marked with gettext_noop, so the catalogue
+# has it, and is translated here, as it is shown.
+
+TYPE_WORDS = {
+    "string": pgettext_lazy("data type", "string"),
+    "integer": pgettext_lazy("data type", "integer"),
+    "number": pgettext_lazy("data type", "number"),
+    "boolean": pgettext_lazy("data type", "boolean"),
+    "object": pgettext_lazy("data type", "object"),
+    "array": pgettext_lazy("data type", "array"),
+    "null": pgettext_lazy("data type", "null"),
+    "date": pgettext_lazy("data type", "date"),
+    "datetime": pgettext_lazy("data type", "date and time"),
+}
+LOCATIONS = {
+    "query": pgettext_lazy("where an API parameter goes", "query string"),
+    "path": pgettext_lazy("where an API parameter goes", "path"),
+}
+
+
+def _translated(text):
+    return gettext(text) if text else ""
 
 
 def _type(schema):
@@ -555,6 +606,22 @@ def _type(schema):
     return " or ".join(kind) if isinstance(kind, list) else kind
 
 
+def type_in_words(text):
+    """A type as _type() or a data dictionary writes it ("string or null", "array of Named",
+    "date") in the page's language; a schema's own name (Named) stays as it is."""
+    words = []
+    for part in text.split(" or "):
+        if part.startswith("array of "):
+            items = type_in_words(part.removeprefix("array of "))
+            words.append(gettext("array of %(items)s") % {"items": items})
+        else:
+            words.append(str(TYPE_WORDS.get(part, part)))
+    shown = words[0]
+    for word in words[1:]:
+        shown = gettext("%(first)s or %(second)s") % {"first": shown, "second": word}
+    return shown
+
+
 def operations(document):
     rows = []
     for path, methods in document["paths"].items():
@@ -563,15 +630,22 @@ def operations(document):
                 {
                     "method": method.upper(),
                     "path": path,
-                    "summary": op["summary"],
+                    "summary": _translated(op["summary"]),
                     "parameters": [
-                        {**p, "type": _type(p["schema"]), "enum": p["schema"].get("enum")}
+                        {
+                            "name": p["name"],
+                            "location": LOCATIONS[p["in"]],
+                            "required": p["required"],
+                            "description": _translated(p.get("description", "")),
+                            "type": type_in_words(_type(p["schema"])),
+                            "enum": p["schema"].get("enum"),
+                        }
                         for p in op["parameters"]
                     ],
                     "responses": [
                         {
                             "code": code,
-                            "description": r["description"],
+                            "description": _translated(r["description"]),
                             "schema": _type(r["content"]["application/json"]["schema"])
                             if "content" in r
                             else None,
@@ -591,8 +665,8 @@ def schemas(document):
         for name, schema in properties.items():
             yield {
                 "name": prefix + name,
-                "type": _type(schema),
-                "description": schema.get("description", ""),
+                "type": type_in_words(_type(schema)),
+                "description": _translated(schema.get("description", "")),
                 "enum": [v for v in schema.get("enum", []) if v is not None],
             }
             nested = [schema, *schema.get("oneOf", [])]
@@ -605,7 +679,7 @@ def schemas(document):
     return [
         {
             "name": name,
-            "description": s.get("description", ""),
+            "description": _translated(s.get("description", "")),
             "fields": list(fields(s.get("properties", {}))),
         }
         for name, s in document["components"]["schemas"].items()

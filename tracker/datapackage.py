@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from tracker.models import (
     Counterpart,
@@ -50,7 +51,7 @@ DESCRIPTOR = "datapackage.json"
 LICENSE = {
     "name": "CC-BY-4.0",
     "path": "https://creativecommons.org/licenses/by/4.0/",
-    "title": "Creative Commons Attribution 4.0",
+    "title": gettext_noop("Creative Commons Attribution 4.0"),
 }
 
 
@@ -192,124 +193,162 @@ PRECISIONS = list(DatePrecision.values)
 TABLES = [
     Table(
         "statements",
-        "Statements",
-        "Speeches, press releases, remarks, readouts and news reports the pledges come from.",
+        gettext_noop("Statements"),
+        gettext_noop(
+            "Speeches, press releases, remarks, readouts and news reports the pledges come from."
+        ),
         _public_statements,
         [
             Column(
                 "slug",
                 "string",
-                "Permanent identifier; the page is /statements/<slug>/.",
+                gettext_noop("Permanent identifier; the page is /statements/<slug>/."),
                 lambda s: s.slug,
                 required=True,
             ),
-            Column("title", "string", "The statement's title.", lambda s: s.title, required=True),
-            Column("kind", "string", "What it is.", lambda s: s.kind, enum=StatementKind.values),
+            Column(
+                "title",
+                "string",
+                gettext_noop("The statement's title."),
+                lambda s: s.title,
+                required=True,
+            ),
+            Column(
+                "kind",
+                "string",
+                gettext_noop("What it is."),
+                lambda s: s.kind,
+                enum=StatementKind.values,
+            ),
             Column(
                 "date",
                 "date",
-                "When it was made (ISO); empty if unknown. A month or year "
-                "date is the first day of the period: read date_precision.",
+                gettext_noop(
+                    "When it was made (ISO); empty if unknown. A month or year "
+                    "date is the first day of the period: read date_precision."
+                ),
                 lambda s: iso_date(s.date),
             ),
             Column(
                 "date_precision",
                 "string",
-                "How precise the date is.",
+                gettext_noop("How precise the date is."),
                 lambda s: s.date_precision,
                 enum=PRECISIONS,
             ),
             Column(
                 "date_note",
                 "string",
-                "What the source says about the date, if unclear.",
+                gettext_noop("What the source says about the date, if unclear."),
                 lambda s: s.date_note,
             ),
             Column(
                 "date_basis",
                 "string",
-                "Where the date comes from: stated in the document, "
-                "inferred, or from another source.",
+                gettext_noop(
+                    "Where the date comes from: stated in the document, "
+                    "inferred, or from another source."
+                ),
                 lambda s: s.date_basis,
             ),
             Column(
                 "issuing_body",
                 "string",
-                "The government body that issued it.",
+                gettext_noop("The government body that issued it."),
                 lambda s: s.issuing_body.name if s.issuing_body else "",
             ),
-            Column("event", "string", "The event it was made at.", lambda s: s.event),
-            Column("venue", "string", "Where.", lambda s: s.venue),
+            Column("event", "string", gettext_noop("The event it was made at."), lambda s: s.event),
+            Column("venue", "string", gettext_noop("Where."), lambda s: s.venue),
             Column(
-                "publisher", "string", "Publisher or outlet of the source.", lambda s: s.publisher
+                "publisher",
+                "string",
+                gettext_noop("Publisher or outlet of the source."),
+                lambda s: s.publisher,
             ),
             Column(
-                "source_url", "string", "The source document's address.", lambda s: s.source_url
+                "source_url",
+                "string",
+                gettext_noop("The source document's address."),
+                lambda s: s.source_url,
             ),
-            Column("language", "string", "Language of the text (code).", lambda s: s.language),
-            Column("notes", "string", "Public curator's notes on the source.", lambda s: s.notes),
+            Column(
+                "language",
+                "string",
+                gettext_noop("Language of the text (code)."),
+                lambda s: s.language,
+            ),
+            Column(
+                "notes",
+                "string",
+                gettext_noop("Public curator's notes on the source."),
+                lambda s: s.notes,
+            ),
             Column(
                 "text",
                 "string",
-                "The cleaned full text; paragraphs separated by a blank "
-                "line. Every pledge's quote occurs in it verbatim.",
+                gettext_noop(
+                    "The cleaned full text; paragraphs separated by a blank "
+                    "line. Every pledge's quote occurs in it verbatim."
+                ),
                 lambda s: s.text,
             ),
-            Column("url", "string", "The statement's page on this site.", _page),
+            Column("url", "string", gettext_noop("The statement's page on this site."), _page),
         ],
         "slug",
     ),
     Table(
         "pledges",
-        "Pledges",
-        "Each commitment made in a statement, as a verbatim quote with a plain-words title.",
+        gettext_noop("Pledges"),
+        gettext_noop(
+            "Each commitment made in a statement, as a verbatim quote with a plain-words title."
+        ),
         _public_pledges,
         [
             Column(
                 "slug",
                 "string",
-                "Permanent identifier; the page is /pledges/<slug>/.",
+                gettext_noop("Permanent identifier; the page is /pledges/<slug>/."),
                 lambda p: p.slug,
                 required=True,
             ),
             Column(
                 "statement",
                 "string",
-                "The statement it was first made in (its slug).",
+                gettext_noop("The statement it was first made in (its slug)."),
                 lambda p: p.statement.slug,
                 required=True,
             ),
             Column(
                 "title",
                 "string",
-                "A short title in plain words (ours, not the speaker's).",
+                gettext_noop("A short title in plain words (ours, not the speaker's)."),
                 lambda p: p.title,
                 required=True,
             ),
             Column(
                 "quote",
                 "string",
-                "The pledge, verbatim, as it appears in the statement.",
+                gettext_noop("The pledge, verbatim, as it appears in the statement."),
                 lambda p: p.quote,
                 required=True,
             ),
             Column(
                 "description",
                 "string",
-                "Our plain-words summary; may be empty.",
+                gettext_noop("Our plain-words summary; may be empty."),
                 lambda p: p.description,
             ),
             Column(
                 "specificity",
                 "string",
-                "concrete (checkable) or aspirational.",
+                gettext_noop("concrete (checkable) or aspirational."),
                 lambda p: p.specificity,
                 enum=Specificity.values,
             ),
             Column(
                 "status",
                 "string",
-                "Current status: the latest public status update's.",
+                gettext_noop("Current status: the latest public status update's."),
                 lambda p: p.status,
                 required=True,
                 enum=Status.values,
@@ -317,64 +356,83 @@ TABLES = [
             Column(
                 "target_date",
                 "date",
-                "The target date (ISO); a month or year target is "
-                "the first day of the period: read target_precision.",
+                gettext_noop(
+                    "The target date (ISO); a month or year target is "
+                    "the first day of the period: read target_precision."
+                ),
                 lambda p: iso_date(p.target_date),
             ),
             Column(
                 "target_precision",
                 "string",
-                "How precise the target is; unknown if none.",
+                gettext_noop("How precise the target is; unknown if none."),
                 lambda p: p.target_precision,
                 enum=PRECISIONS,
             ),
             Column(
                 "target_deadline",
                 "date",
-                "The last day of the target period.",
+                gettext_noop("The last day of the target period."),
                 lambda p: iso_date(p.target_deadline),
             ),
             Column(
                 "target_basis",
                 "string",
-                "Where the target comes from: stated or inferred.",
+                gettext_noop("Where the target comes from: stated or inferred."),
                 lambda p: p.target_basis if p.target_grounds else "",
             ),
             Column(
-                "target_note", "string", "Our reasoning about the target.", lambda p: p.target_note
+                "target_note",
+                "string",
+                gettext_noop("Our reasoning about the target."),
+                lambda p: p.target_note,
             ),
             Column(
                 "made_by",
                 "string",
-                "Who made it: a person and office, or the issuing body.",
+                gettext_noop("Who made it: a person and office, or the issuing body."),
                 lambda p: p.made_by.label if p.made_by else "",
             ),
             Column(
                 "responsible_body",
                 "string",
-                "The government body responsible for it; empty for the government as a whole.",
+                gettext_noop(
+                    "The government body responsible for it; empty for the government as a whole."
+                ),
                 lambda p: p.responsible_body.name if p.responsible_body else "",
             ),
-            Column("url", "string", "The pledge's page on this site.", _page),
+            Column("url", "string", gettext_noop("The pledge's page on this site."), _page),
         ],
         "slug",
         [("statement", "statements", "slug")],
     ),
     Table(
         "status_updates",
-        "Status updates",
-        "The dated history of each pledge's status, oldest first. Updates are never edited: "
-        "a correction is a new update.",
+        gettext_noop("Status updates"),
+        gettext_noop(
+            "The dated history of each pledge's status, oldest first. Updates are never edited: "
+            "a correction is a new update."
+        ),
         _public_updates,
         [
-            Column("id", "integer", "Number of the update.", lambda u: u.pk, required=True),
             Column(
-                "pledge", "string", "The pledge (its slug).", lambda u: u.pledge.slug, required=True
+                "id",
+                "integer",
+                gettext_noop("Number of the update."),
+                lambda u: u.pk,
+                required=True,
+            ),
+            Column(
+                "pledge",
+                "string",
+                gettext_noop("The pledge (its slug)."),
+                lambda u: u.pledge.slug,
+                required=True,
             ),
             Column(
                 "status",
                 "string",
-                "The status it records.",
+                gettext_noop("The status it records."),
                 lambda u: u.status,
                 required=True,
                 enum=Status.values,
@@ -382,27 +440,34 @@ TABLES = [
             Column(
                 "previous_status",
                 "string",
-                "The status before it; empty for the first.",
+                gettext_noop("The status before it; empty for the first."),
                 lambda u: u.previous_status,
             ),
             Column(
                 "as_of",
                 "date",
-                "When the reported event happened (ISO).",
+                gettext_noop("When the reported event happened (ISO)."),
                 lambda u: iso_date(u.as_of),
                 required=True,
             ),
-            Column("note", "string", "Why: our public explanation.", lambda u: u.public_note),
+            Column(
+                "note",
+                "string",
+                gettext_noop("Why: our public explanation."),
+                lambda u: u.public_note,
+            ),
             Column(
                 "source_statement",
                 "string",
-                "A statement on this site that reports the progress (its slug), if any.",
+                gettext_noop(
+                    "A statement on this site that reports the progress (its slug), if any."
+                ),
                 lambda u: u.source_statement.slug if u.source_is_public else "",
             ),
             Column(
                 "recorded_at",
                 "datetime",
-                "When we recorded it (UTC).",
+                gettext_noop("When we recorded it (UTC)."),
                 lambda u: u.created_at.isoformat(),
             ),
         ],
@@ -411,27 +476,32 @@ TABLES = [
     ),
     Table(
         "evidence",
-        "Evidence",
-        "The links each status update relies on.",
+        gettext_noop("Evidence"),
+        gettext_noop("The links each status update relies on."),
         _public_evidence,
         [
-            Column("id", "integer", "Number of the link.", lambda e: e.pk, required=True),
+            Column(
+                "id", "integer", gettext_noop("Number of the link."), lambda e: e.pk, required=True
+            ),
             Column(
                 "status_update",
                 "integer",
-                "The status update (its id).",
+                gettext_noop("The status update (its id)."),
                 lambda e: e.update_id,
                 required=True,
             ),
-            Column("title", "string", "The linked page's title.", lambda e: e.title),
-            Column("url", "string", "The address.", lambda e: e.url, required=True),
+            Column("title", "string", gettext_noop("The linked page's title."), lambda e: e.title),
+            Column("url", "string", gettext_noop("The address."), lambda e: e.url, required=True),
             Column(
-                "health", "string", "What our last check of the address found.", lambda e: e.health
+                "health",
+                "string",
+                gettext_noop("What our last check of the address found."),
+                lambda e: e.health,
             ),
             Column(
                 "archived_at",
                 "datetime",
-                "When the archived copy was taken, if any.",
+                gettext_noop("When the archived copy was taken, if any."),
                 lambda e: e.archive.fetched_at.isoformat() if e.archive else "",
             ),
         ],
@@ -440,85 +510,105 @@ TABLES = [
     ),
     Table(
         "counterparts",
-        "Counterparts",
-        "Countries, organisations, regions and groupings the pledges concern.",
+        gettext_noop("Counterparts"),
+        gettext_noop("Countries, organisations, regions and groupings the pledges concern."),
         lambda: _named(Counterpart, "pledges"),
         [
             Column(
                 "slug",
                 "string",
-                "Permanent identifier; the page is /counterparts/<slug>/.",
+                gettext_noop("Permanent identifier; the page is /counterparts/<slug>/."),
                 lambda c: c.slug,
                 required=True,
             ),
-            Column("name", "string", "The name.", lambda c: c.name, required=True),
-            Column("kind", "string", "What it is.", lambda c: c.kind, enum=CounterpartKind.values),
-            Column("url", "string", "Its page on this site.", _page),
+            Column("name", "string", gettext_noop("The name."), lambda c: c.name, required=True),
+            Column(
+                "kind",
+                "string",
+                gettext_noop("What it is."),
+                lambda c: c.kind,
+                enum=CounterpartKind.values,
+            ),
+            Column("url", "string", gettext_noop("Its page on this site."), _page),
         ],
         "slug",
     ),
     Table(
         "topics",
-        "Topics",
-        "The subjects pledges are filed under.",
+        gettext_noop("Topics"),
+        gettext_noop("The subjects pledges are filed under."),
         lambda: _named(Topic, "pledges"),
         [
             Column(
                 "slug",
                 "string",
-                "Permanent identifier; the page is /topics/<slug>/.",
+                gettext_noop("Permanent identifier; the page is /topics/<slug>/."),
                 lambda t: t.slug,
                 required=True,
             ),
-            Column("name", "string", "The name.", lambda t: t.name, required=True),
-            Column("url", "string", "Its page on this site.", _page),
+            Column("name", "string", gettext_noop("The name."), lambda t: t.name, required=True),
+            Column("url", "string", gettext_noop("Its page on this site."), _page),
         ],
         "slug",
     ),
     Table(
         "restatements",
-        "Restatements",
-        "The same commitment made again in a later statement: tracked once, cited each time.",
+        gettext_noop("Restatements"),
+        gettext_noop(
+            "The same commitment made again in a later statement: tracked once, cited each time."
+        ),
         _public_restatements,
         [
-            Column("id", "integer", "Number of the restatement.", lambda r: r.pk, required=True),
+            Column(
+                "id",
+                "integer",
+                gettext_noop("Number of the restatement."),
+                lambda r: r.pk,
+                required=True,
+            ),
             Column(
                 "pledge",
                 "string",
-                "The pledge restated (its slug).",
+                gettext_noop("The pledge restated (its slug)."),
                 lambda r: r.pledge.slug,
                 required=True,
             ),
             Column(
                 "statement",
                 "string",
-                "The statement it was restated in (its slug).",
+                gettext_noop("The statement it was restated in (its slug)."),
                 lambda r: r.statement.slug,
                 required=True,
             ),
             Column(
                 "quote",
                 "string",
-                "The words, verbatim, in that statement.",
+                gettext_noop("The words, verbatim, in that statement."),
                 lambda r: r.quote,
                 required=True,
             ),
-            Column("note", "string", "Our note.", lambda r: r.note),
+            Column("note", "string", gettext_noop("Our note."), lambda r: r.note),
         ],
         "id",
         [("pledge", "pledges", "slug"), ("statement", "statements", "slug")],
     ),
     Table(
         "pledge_counterparts",
-        "Pledges and counterparts",
-        "Which counterparts each pledge concerns: one row per pair.",
+        gettext_noop("Pledges and counterparts"),
+        gettext_noop("Which counterparts each pledge concerns: one row per pair."),
         lambda: _links("counterparts"),
         [
-            Column("pledge", "string", "The pledge (its slug).", lambda r: r[0], required=True),
+            Column(
+                "pledge",
+                "string",
+                gettext_noop("The pledge (its slug)."),
+                lambda r: r[0],
+                required=True,
+            ),
             Column(
                 "counterpart",
                 "string",
-                "The counterpart (its slug).",
+                gettext_noop("The counterpart (its slug)."),
                 lambda r: r[1],
                 required=True,
             ),
@@ -528,25 +618,51 @@ TABLES = [
     ),
     Table(
         "pledge_topics",
-        "Pledges and topics",
-        "Which topics each pledge is filed under: one row per pair.",
+        gettext_noop("Pledges and topics"),
+        gettext_noop("Which topics each pledge is filed under: one row per pair."),
         lambda: _links("topics"),
         [
-            Column("pledge", "string", "The pledge (its slug).", lambda r: r[0], required=True),
-            Column("topic", "string", "The topic (its slug).", lambda r: r[1], required=True),
+            Column(
+                "pledge",
+                "string",
+                gettext_noop("The pledge (its slug)."),
+                lambda r: r[0],
+                required=True,
+            ),
+            Column(
+                "topic",
+                "string",
+                gettext_noop("The topic (its slug)."),
+                lambda r: r[1],
+                required=True,
+            ),
         ],
         ["pledge", "topic"],
         [("pledge", "pledges", "slug"), ("topic", "topics", "slug")],
     ),
     Table(
         "counterpart_members",
-        "Members of groupings",
-        "The countries in a grouping, where a source names them: a grouping's pledges count "
-        "for each member too.",
+        gettext_noop("Members of groupings"),
+        gettext_noop(
+            "The countries in a grouping, where a source names them: a grouping's pledges count "
+            "for each member too."
+        ),
         _memberships,
         [
-            Column("grouping", "string", "The grouping (its slug).", lambda r: r[0], required=True),
-            Column("member", "string", "A member (its slug).", lambda r: r[1], required=True),
+            Column(
+                "grouping",
+                "string",
+                gettext_noop("The grouping (its slug)."),
+                lambda r: r[0],
+                required=True,
+            ),
+            Column(
+                "member",
+                "string",
+                gettext_noop("A member (its slug)."),
+                lambda r: r[1],
+                required=True,
+            ),
         ],
         ["grouping", "member"],
         [("grouping", "counterparts", "slug"), ("member", "counterparts", "slug")],

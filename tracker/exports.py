@@ -1,8 +1,9 @@
 """The record as data: the JSON API's fields, the CSV export's columns.
 
 Pledge.to_dict() (on the model, as healthchecks' Check.to_dict()) is one pledge in the JSON
-API; API_FIELDS documents each of its fields on /about/. CSV_COLUMNS names each column of
-/pledges.csv with how it is read from a pledge, so the header and the rows cannot drift.
+API; API_FIELDS documents each of its fields, in English for the OpenAPI document, and /about/
+translates each meaning as it shows it. CSV_COLUMNS names each column of /pledges.csv with
+how it is read from a pledge, so the header and the rows cannot drift.
 """
 
 import csv
@@ -16,47 +17,66 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import OuterRef, StringAgg, Subquery, Value
+from django.utils.translation import gettext_noop
 
-from tracker.models import Pledge, Status, absolute_url, iso_date
+from tracker.models import Pledge, absolute_url, iso_date
 
 API_FIELDS = [
-    ("slug", "string", "Permanent identifier; the pledge page is /pledges/<slug>/."),
-    ("url", "string", "The pledge's public page."),
-    ("title", "string", "A short title in plain words (ours, not the speaker's)."),
-    ("status", "string", "Current status code: " + ", ".join(Status.values) + "."),
-    ("status_label", "string", "The status in words."),
-    ("overdue", "boolean", "Open status and the target period has ended."),
-    ("score", "number or null", "G7 compliance score of the status: 1, 0, −1; null if not rated."),
-    ("quote", "string", "The pledge, verbatim, as it appears in the statement."),
-    ("description", "string", "Our plain-words summary, may be empty."),
-    ("specificity", "string", "concrete (checkable) or aspirational."),
+    ("slug", "string", gettext_noop("Permanent identifier; the pledge page is /pledges/<slug>/.")),
+    ("url", "string", gettext_noop("The pledge's public page.")),
+    ("title", "string", gettext_noop("A short title in plain words (ours, not the speaker's).")),
+    ("status", "string", gettext_noop("Current status code: one of the status filter's values.")),
+    ("status_label", "string", gettext_noop("The status in words.")),
+    ("overdue", "boolean", gettext_noop("Open status and the target period has ended.")),
+    (
+        "score",
+        "number or null",
+        gettext_noop("G7 compliance score of the status: 1, 0, −1; null if not rated."),
+    ),
+    ("quote", "string", gettext_noop("The pledge, verbatim, as it appears in the statement.")),
+    ("description", "string", gettext_noop("Our plain-words summary, may be empty.")),
+    ("specificity", "string", gettext_noop("concrete (checkable) or aspirational.")),
     (
         "target",
         "object",
-        "date (ISO, or null), precision (day, month, year, unknown), deadline "
-        "(last day of the target period, or null), display (as shown on the site), note, "
-        "basis (stated or inferred; null without a target).",
+        gettext_noop(
+            "date (ISO, or null), precision (day, month, year, unknown), deadline (last day of "
+            "the target period, or null), display (as shown on the site), note, basis (stated "
+            "or inferred; null without a target)."
+        ),
     ),
     (
         "statement",
         "object",
-        "The statement it was first made in: slug, title, url, date, "
-        "date_precision, display_date, date_note, date_basis (basis: stated, inferred or "
-        "other_source; note: the reasoning; source: url and title; doubt: why we doubt it).",
+        gettext_noop(
+            "The statement it was first made in: slug, title, url, date, date_precision, "
+            "display_date, date_note, date_basis (basis: stated, inferred or other_source; "
+            "note: the reasoning; source: url and title; doubt: why we doubt it)."
+        ),
     ),
     (
         "made_by",
         "object or null",
-        "Who made it: key (the speaker filter's value), kind (person or body), name, office, "
-        "attribution (basis, note, source, doubt, as for dates; null for a body).",
+        gettext_noop(
+            "Who made it: key (the speaker filter's value), kind (person or body), name, "
+            "office, attribution (basis, note, source, doubt, as for dates; null for a body)."
+        ),
     ),
-    ("counterparts", "array", "Countries and organisations it concerns: slug, name."),
-    ("topics", "array", "Topics: slug, name."),
-    ("responsible_body", "string or null", "The government body responsible for it."),
+    (
+        "counterparts",
+        "array",
+        gettext_noop("Countries and organisations it concerns: slug, name."),
+    ),
+    ("topics", "array", gettext_noop("Topics: slug, name.")),
+    (
+        "responsible_body",
+        "string or null",
+        gettext_noop("The government body responsible for it."),
+    ),
     (
         "last_update",
         "object or null",
-        "The latest public status update: status, as_of (ISO date), note.",
+        gettext_noop("The latest public status update: status, as_of (ISO date), note."),
     ),
 ]
 

@@ -16,9 +16,12 @@ from django.utils.feedgenerator import Atom1Feed, SyndicationFeed, rfc3339_date
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tracker.exports import HTMLSafeJSONEncoder
 from tracker.models import Correction, Counterpart, Pledge, StatusUpdate, Topic, absolute_url
+from tracker.templatetags.tracker_tags import corrected_fields
 
 ITEMS = 50
 
@@ -59,12 +62,21 @@ class JSONFeed(SyndicationFeed):
 
 
 class StatusChangeFeed(Feed):
+    """Every feed speaks the language of its address (/ko/feed/, /en/feed/): its titles and
+    words come from the catalogue, its links lead to pages in the same language."""
+
     feed_type = Atom1Feed
     url_name = "feed"
     # No fixed language: Django's Feed names the active one, the address's (/ko/feed/: ko).
-    title = "Korea Pledge Tracker: status updates"
-    subtitle = "Every public update to a pledge's status, with the evidence behind it."
-    author_name = "Korea Pledge Tracker"
+
+    def title(self):
+        return _("Korea Pledge Tracker: status updates")
+
+    def subtitle(self):
+        return _("Every public update to a pledge's status, with the evidence behind it.")
+
+    def author_name(self):
+        return _("Korea Pledge Tracker")
 
     # Absolute links from the configured origin: Feed would otherwise take the Host header.
     def link(self):
@@ -88,7 +100,10 @@ class StatusChangeFeed(Feed):
         status = update.get_status_display()
         if update.status_changed and update.previous_status:
             return f"{update.pledge.title}: {update.get_previous_status_display()} → {status}"
-        return f"{update.pledge.title}: {status} (update)"
+        return _("%(pledge)s: %(status)s (update)") % {
+            "pledge": update.pledge.title,
+            "status": status,
+        }
 
     def item_link(self, update):
         return absolute_url(f"{update.pledge.get_absolute_url()}#update-{update.pk}")
@@ -98,12 +113,15 @@ class StatusChangeFeed(Feed):
         evidence = format_html_join(
             "", '<li><a href="{}">{}</a></li>', ((e.url, e.title) for e in update.evidence.all())
         )
+        as_of = _("As of %(date)s: %(status)s.") % {
+            "date": date_format(update.as_of, "DATE_FORMAT"),
+            "status": update.get_status_display(),
+        }
         return format_html(
-            "<p>As of {}: {}.</p>{}{}",
-            date_format(update.as_of, "DATE_FORMAT"),
-            update.get_status_display(),
+            "<p>{}</p>{}{}",
+            as_of,
             mark_safe(linebreaks(update.public_note, autoescape=True)),  # noqa: S308 - escaped
-            format_html("<p>Evidence:</p><ul>{}</ul>", evidence) if evidence else "",
+            format_html("<p>{}</p><ul>{}</ul>", _("Evidence:"), evidence) if evidence else "",
         )
 
     def item_author_name(self, update):
@@ -123,7 +141,7 @@ class GroupFeed(StatusChangeFeed):
     (PledgeGroup.pledges_here), so a counterpart's feed has its groupings' pledges too."""
 
     model = None  # Counterpart or Topic
-    about = ""  # how the title ties the pledges to the group
+    title_text = ""  # the feed's title, with the group's name as %(name)s
 
     def get_object(self, request, slug):
         group = get_object_or_404(self.model, slug=slug)
@@ -132,7 +150,7 @@ class GroupFeed(StatusChangeFeed):
         return group
 
     def title(self, group):
-        return f"Korea Pledge Tracker: status updates on pledges {self.about} {group.name}"
+        return self.title_text % {"name": group.name}
 
     def link(self, group):
         return absolute_url(group.get_absolute_url())
@@ -143,13 +161,13 @@ class GroupFeed(StatusChangeFeed):
 
 class CounterpartFeed(GroupFeed):
     model = Counterpart
-    about = "concerning"
+    title_text = gettext_lazy("Korea Pledge Tracker: status updates on pledges concerning %(name)s")
     url_name = "counterpart_feed"
 
 
 class TopicFeed(GroupFeed):
     model = Topic
-    about = "about"
+    title_text = gettext_lazy("Korea Pledge Tracker: status updates on pledges about %(name)s")
     url_name = "topic_feed"
 
 
@@ -160,10 +178,12 @@ class PledgeFeed(StatusChangeFeed):
         return get_object_or_404(Pledge.objects.public(), slug=slug)
 
     def title(self, pledge):
-        return f"Korea Pledge Tracker: {pledge.title}"
+        return _("Korea Pledge Tracker: %(pledge)s") % {"pledge": pledge.title}
 
     def subtitle(self, pledge):
-        return f"Every public status update on the pledge “{pledge.title}”."
+        return _("Every public status update on the pledge “%(pledge)s”.") % {
+            "pledge": pledge.title
+        }
 
     def link(self, pledge):
         return absolute_url(pledge.get_absolute_url())
@@ -195,8 +215,11 @@ class PledgeJSONFeed(PledgeFeed):
 class CorrectionFeed(StatusChangeFeed):
     """Every public correction to the record: what changed and why."""
 
-    title = "Korea Pledge Tracker: corrections"
-    subtitle = "Each change to a published quote, title, date, attribution or status history."
+    def title(self):
+        return _("Korea Pledge Tracker: corrections")
+
+    def subtitle(self):
+        return _("Each change to a published quote, title, date, attribution or status history.")
 
     def link(self):
         return absolute_url(reverse("correction_list"))
@@ -208,7 +231,10 @@ class CorrectionFeed(StatusChangeFeed):
         return Correction.objects.public()[:ITEMS]
 
     def item_title(self, correction):
-        return f"Correction to “{correction.subject}”: {correction.changed_fields}"
+        return _("Correction to “%(subject)s”: %(fields)s") % {
+            "subject": correction.subject,
+            "fields": corrected_fields(correction)["names"].lower(),
+        }
 
     def item_link(self, correction):
         return absolute_url(correction.get_absolute_url())
@@ -216,8 +242,14 @@ class CorrectionFeed(StatusChangeFeed):
     def item_description(self, correction):
         changes = format_html_join(
             "",
-            "<li>{}: previously “{}”, now “{}”</li>",
-            ((field, before, after) for field, (before, after) in correction.changes.items()),
+            "<li>{}</li>",
+            (
+                (
+                    _("%(field)s: previously “%(before)s”, now “%(after)s”")
+                    % {"field": row["label"], "before": row["before"], "after": row["after"]},
+                )
+                for row in corrected_fields(correction)["rows"]
+            ),
         )
         return format_html(
             "{}<ul>{}</ul>",

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.formats import date_format
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext, pgettext_lazy
 
 from tracker.models import DatePrecision, Status, absolute_url
 
-SITE_NAME = "Korea Pledge Tracker"
+SITE_NAME = gettext_lazy("Korea Pledge Tracker")
 
 
 @dataclass(frozen=True)
@@ -25,27 +25,50 @@ class Crosswalk:
     note: str = ""
 
 
+# The ratings of other organisations' scales, in the reader's language: in Korean the page
+# shows each beside its own English name (tracker_tags.scale_name).
+POLITIFACT_NOT_YET_RATED = pgettext_lazy("PolitiFact rating", "Not Yet Rated")
+IRM_LIMITED = pgettext_lazy("OGP IRM completion", "Limited")
+
 CROSSWALK = {
     Status.NOT_YET_RATED: Crosswalk(
-        "Not Yet Rated", None, "Not assessed yet: nothing to place on the IRM’s scale."
+        POLITIFACT_NOT_YET_RATED,
+        None,
+        gettext_lazy("Not assessed yet: nothing to place on the IRM’s scale."),
     ),
     Status.NOT_STARTED: Crosswalk(
-        "Not Yet Rated",
-        "Not started",
-        "PolitiFact keeps a promise at Not Yet Rated until it sees progress or a setback.",
+        POLITIFACT_NOT_YET_RATED,
+        pgettext_lazy("OGP IRM completion", "Not started"),
+        gettext_lazy(
+            "PolitiFact keeps a promise at Not Yet Rated until it sees progress or a setback."
+        ),
     ),
     Status.IN_PROGRESS: Crosswalk(
-        "In the Works",
-        "Limited",
-        "Under way but not yet substantial: the IRM’s Substantial is our partly achieved.",
+        pgettext_lazy("PolitiFact rating", "In the Works"),
+        IRM_LIMITED,
+        gettext_lazy(
+            "Under way but not yet substantial: the IRM’s Substantial is our partly achieved."
+        ),
     ),
-    Status.STALLED: Crosswalk("Stalled", "Limited", "Some action before it stopped."),
-    Status.PARTIALLY_ACHIEVED: Crosswalk("Compromise", "Substantial"),
-    Status.ACHIEVED: Crosswalk("Promise Kept", "Complete"),
+    Status.STALLED: Crosswalk(
+        pgettext_lazy("PolitiFact rating", "Stalled"),
+        IRM_LIMITED,
+        gettext_lazy("Some action before it stopped."),
+    ),
+    Status.PARTIALLY_ACHIEVED: Crosswalk(
+        pgettext_lazy("PolitiFact rating", "Compromise"),
+        pgettext_lazy("OGP IRM completion", "Substantial"),
+    ),
+    Status.ACHIEVED: Crosswalk(
+        pgettext_lazy("PolitiFact rating", "Promise Kept"),
+        pgettext_lazy("OGP IRM completion", "Complete"),
+    ),
     Status.BROKEN: Crosswalk(
-        "Promise Broken",
+        pgettext_lazy("PolitiFact rating", "Promise Broken"),
         None,
-        "The IRM scale measures completion only; it has no rating for an abandoned commitment.",
+        gettext_lazy(
+            "The IRM scale measures completion only; it has no rating for an abandoned commitment."
+        ),
     ),
 }
 
@@ -121,29 +144,35 @@ def _maker(pledge):
 def rating_explanation(pledge, updates):
     """The public history in a sentence or two, oldest first: what changed and when."""
     if not updates:
-        return "Not yet assessed: no status update has been published for this pledge."
+        return gettext("Not yet assessed: no status update has been published for this pledge.")
     steps = "; ".join(
-        f"{u.get_status_display()} as of {date_format(u.as_of, 'DATE_FORMAT')}"
+        gettext("%(status)s as of %(date)s")
+        % {"status": u.get_status_display(), "date": date_format(u.as_of, "DATE_FORMAT")}
         for u in reversed(updates)
     )
     latest = updates[0]
-    text = f"{pledge.status_enum.label}. History: {steps}."
+    text = gettext("%(status)s. History: %(steps)s.") % {
+        "status": pledge.status_enum.label,
+        "steps": steps,
+    }
     if latest.public_note:
-        text += f" Latest: {latest.public_note}"
+        text += " " + gettext("Latest: %(note)s") % {"note": latest.public_note}
     return text
 
 
 def claim_review(pledge, updates):
     """The schema.org ClaimReview for a public pledge, as a dict for json_script.
 
-    `updates` are the pledge's public updates, newest first (the page's timeline)."""
+    `updates` are the pledge's public updates, newest first (the page's timeline). The
+    review is written in the page's language (`inLanguage`); the claim, a verbatim quote,
+    in its statement's."""
     statement = pledge.statement
     status = pledge.status_enum
     page = absolute_url(pledge.get_absolute_url())
     rating = {
         "@type": "Rating",
-        "alternateName": CROSSWALK[status].politifact,
-        "name": status.label,
+        "alternateName": str(CROSSWALK[status].politifact),
+        "name": str(status.label),
         "ratingExplanation": rating_explanation(pledge, updates),
     }
     if status.score is not None:
@@ -157,6 +186,7 @@ def claim_review(pledge, updates):
     claim = {
         "@type": "Claim",
         "text": pledge.quote,
+        "inLanguage": statement.language,
         "appearance": appearance,
         "firstAppearance": appearance,
     }
@@ -172,8 +202,13 @@ def claim_review(pledge, updates):
         "@type": "ClaimReview",
         "url": page,
         "name": pledge.title,
+        "inLanguage": get_language(),
         "claimReviewed": pledge.quote,
-        "author": {"@type": "Organization", "name": SITE_NAME, "url": settings.TRACKER_ORIGIN},
+        "author": {
+            "@type": "Organization",
+            "name": str(SITE_NAME),
+            "url": settings.TRACKER_ORIGIN,
+        },
         "itemReviewed": claim,
         "reviewRating": rating,
     }

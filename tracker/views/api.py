@@ -6,6 +6,7 @@ Thin views: tracker.api has the rows, their serialisation and the document.
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 
 from tracker import api
 from tracker.caching import public_view
@@ -68,6 +69,7 @@ def docs(request):
     document = api.openapi(settings.TRACKER_ORIGIN)
     context = {
         "document": document,
+        "description": gettext(document["info"]["description"]),
         "operations": api.operations(document),
         "schemas": api.schemas(document),
     }

@@ -7,6 +7,7 @@ file gets a 304.
 
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from tracker import datapackage
 from tracker.caching import public_view, revision_key
@@ -20,14 +21,33 @@ def _package():
 
 @public_view
 def data_page(request):
+    """The package's page: its dictionary in the reader's language (datapackage.json, for
+    the tools that read it, stays in English)."""
     folder = _package()
     tables = [
-        {"table": t, "resource": t.resource(), "size": (folder / t.path).stat().st_size}
+        {
+            "table": t,
+            "title": gettext(t.title),
+            "description": gettext(t.description),
+            "columns": [
+                {
+                    "name": column.name,
+                    "type": column.type,
+                    "required": column.required,
+                    "enum": column.enum,
+                    "description": gettext(column.description),
+                }
+                for column in t.columns
+            ],
+            "foreign_keys": t.resource()["schema"]["foreignKeys"],
+            "size": (folder / t.path).stat().st_size,
+        }
         for t in datapackage.TABLES
     ]
     context = {
         "tables": tables,
         "package": datapackage.descriptor(),
+        "licence_title": gettext(datapackage.LICENSE["title"]),
         "zip_name": datapackage.ZIP_NAME,
         "zip_size": (folder / datapackage.ZIP_NAME).stat().st_size,
     }
