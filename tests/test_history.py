@@ -297,6 +297,22 @@ def test_a_correction_shows_on_the_pledge_page_corrections_page_and_feed(
     assert "The ministry's notice says consulate-general." in html.unescape(entry.summary)
 
 
+def test_a_statements_correction_is_in_the_feed_with_no_pledge_to_name(
+    client, curator_client, pledge
+):
+    edit(
+        curator_client,
+        pledge.statement,
+        date="2025-09-02",
+        public_reason="The page is dated the 2nd.",
+    )
+    response = client.get(reverse("correction_feed"))
+    assert response.status_code == 200
+    [entry] = feedparser.parse(response.content).entries
+    assert "Date" in html.unescape(entry.summary) and "2025-09-02" in entry.summary
+    assert "author" not in entry
+
+
 def test_corrections_to_hidden_records_stay_hidden(client, curator, pledge):
     Correction.record(pledge, {"Title": ["A", "B"]}, reason="HIDDEN REASON", author=curator)
     Pledge.objects.filter(pk=pledge.pk).update(is_published=False)

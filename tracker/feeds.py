@@ -239,6 +239,11 @@ class CorrectionFeed(StatusChangeFeed):
     def item_link(self, correction):
         return absolute_url(correction.get_absolute_url())
 
+    def item_author_name(self, correction):
+        """The tracker corrects its own record: no maker to name (a statement's correction
+        has no pledge to take one from)."""
+        return None
+
     def item_description(self, correction):
         changes = format_html_join(
             "",
