@@ -479,8 +479,9 @@ def _correction_label(key):
     the names they had when it was recorded, in the recorder's language (models.
     corrected_fields); a name we cannot place (a withdrawn update) is shown as stored."""
     for model in (Pledge, Statement):
-        for name in model.CORRECTED_FIELDS:
-            field = model._meta.get_field(name)
+        for field in model._meta.get_fields():
+            if not hasattr(field, "verbose_name"):
+                continue
             for code, _ in settings.LANGUAGES:
                 with translation.override(code):
                     known = str(field.verbose_name).capitalize()
