@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import connection, models, transaction
@@ -21,6 +21,8 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext, pgettext
 from simple_history.models import HistoricalRecords
+
+from tracker import search as searching
 
 # Length limits on free text, checked by every form (the admin's, the staff's) rather
 # than by maxlength in the browser, which would silently cut pasted text. Generous for
@@ -773,7 +775,12 @@ def _statement_of(obj):
         return None
 
 
+# Migration 0004's index (title, quote and description, in English), which 0014 replaced;
+# kept because that migration reads it.
 SEARCH_VECTOR = SearchVector("title", "quote", "description", config="english")
+# PledgeSearch.document on PostgreSQL: the English words of its text, stemmed, and its Korean
+# n-grams as they are (tracker.search).
+SEARCH_DOCUMENT = SearchVector("text", config="english") + SearchVector("tokens", config="simple")
 
 
 class PledgeQuerySet(models.QuerySet):
@@ -785,22 +792,54 @@ class PledgeQuerySet(models.QuerySet):
         return self.filter(status__in=Status.open_values())
 
     def search(self, terms):
-        """Full-text search on PostgreSQL, a case-insensitive match elsewhere."""
+        """The pledges matching every word of a query, English or Korean (tracker.search).
+
+        English words are matched by PostgreSQL's full-text search (`english`, with quoted
+        phrases, `-word` and `or`), or as case-insensitive substrings on SQLite; Korean words
+        by their syllable n-grams on both. A query with nothing to search for (only
+        punctuation, say) finds nothing.
+        """
         terms = (terms or "").strip()
         if not terms:
             return self
+        query = searching.parse(terms)
+        if not query:
+            return self.none()
+        # A join on the pledge's own row of PledgeSearch, not an IN (subquery): a page of 25
+        # pledges loaded by id then checks those 25 rows, not the whole index again.
         if connection.vendor == "postgresql":
-            # Migration 0004 indexes exactly this expression (GIN). alias(), not
-            # annotate(): the vector stays out of the SELECT list, so rows stay narrow.
-            return self.alias(search=SEARCH_VECTOR).filter(
-                search=SearchQuery(terms, config="english", search_type="websearch")
-            )
+            return self.filter(search_index__document=self._tsquery(query))
         match = Q()
-        for word in terms.split():
-            match &= (
-                Q(title__icontains=word) | Q(quote__icontains=word) | Q(description__icontains=word)
-            )
+        for term in query.english_terms:
+            found = Q(search_index__text__icontains=term.text)
+            match &= ~found if term.negated else found
+        for term in query.korean_terms:
+            found = Q()
+            for piece in term.substrings():
+                found &= Q(search_index__tokens__contains=piece)
+            match &= ~found if term.negated else found
         return self.filter(match)
+
+    @staticmethod
+    def _tsquery(query):
+        english = SearchQuery(query.english, config="english", search_type="websearch")
+        if not query.korean_terms:
+            return english
+        korean = " & ".join(term.tsquery() for term in query.korean_terms)
+        korean = SearchQuery(korean, config="simple", search_type="raw")
+        return english & korean if query.english_terms else korean
+
+    def refresh_search(self):
+        """Rewrite these pledges' PledgeSearch rows from their texts and the public notes of
+        their published updates: two reads, then one upsert per 1,000 pledges.
+
+        save() and the publishing of a status update keep them in step; pledges written any
+        other way (loaddata, bulk inserts) need this afterwards. Returns their number.
+        """
+        published = StatusUpdate.objects.published()
+        rows = searching.columns_by_pledge(self.order_by(), published)
+        PledgeSearch.write(rows)
+        return len(rows)
 
     def overdue(self, today=None):
         today = today or timezone.localdate()
@@ -997,8 +1036,8 @@ class PledgeQuerySet(models.QuerySet):
 
         record_update() and approve() keep these in step as they write. History that
         arrives any other way, such as a fixture of status updates (fixtures/followup.json,
-        approved by default), needs this afterwards. Only approved updates count. One UPDATE
-        statement; returns the number of pledges.
+        approved by default), needs this afterwards, and refresh_search() for their notes.
+        Only approved updates count. One UPDATE statement; returns the number of pledges.
         """
         history = StatusUpdate.objects.filter(pledge=OuterRef("pk")).published().order_by()
         latest = history.timeline()
@@ -1148,6 +1187,12 @@ class Pledge(SluggedModel):
     def save(self, *args, **kwargs):
         self.target_deadline = end_of_period(self.target_date, self.target_precision)
         super().save(*args, **kwargs)
+        searched = searching.translated_fields(Pledge, searching.SEARCHED_FIELDS)
+        fields = kwargs.get("update_fields")
+        if fields is None or set(fields) & set(searched):
+            texts = [getattr(self, name) for name in searched]
+            texts += StatusUpdate.objects.filter(pledge=self.pk).published().notes()
+            PledgeSearch.write([(self.pk, *searching.search_columns(texts))])
 
     def get_absolute_url(self):
         return reverse("pledge_detail", args=[self.slug])
@@ -1359,6 +1404,51 @@ class Pledge(SluggedModel):
         return Pledge.objects.select_for_update().only("status", "version").get(pk=self.pk)
 
 
+class PledgeSearchQuerySet(models.QuerySet):
+    def parse(self):
+        """On PostgreSQL, set `document` from text and tokens, in one UPDATE."""
+        if connection.vendor == "postgresql":
+            self.update(document=SEARCH_DOCUMENT)
+
+
+class PledgeSearch(models.Model):
+    """What search finds a pledge by (tracker.search): its texts in every language and the
+    public notes of its published updates, as `text` (English is matched here) and `tokens`
+    (Korean n-grams). Derived, one row per pledge, written by Pledge.save() and
+    PledgeQuerySet.refresh_search(); a table of its own so the pledges' rows stay narrow for
+    every list that scans them."""
+
+    pledge = models.OneToOneField(
+        Pledge, on_delete=models.CASCADE, primary_key=True, related_name="search_index"
+    )
+    text = models.TextField(blank=True, default="")
+    tokens = models.TextField(blank=True, default="")
+    # PostgreSQL only (NULL on SQLite): text and tokens parsed (SEARCH_DOCUMENT), stored and
+    # GIN-indexed (migration 0014). Parsed once per write: an expression index made the
+    # planner parse each candidate row again at query time, about 1 ms a row at scale L.
+    document = SearchVectorField(null=True, editable=False)
+
+    objects = PledgeSearchQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Search index of pledge {self.pledge_id}"
+
+    @classmethod
+    def write(cls, rows):
+        """Insert or replace the rows for [(pledge_id, text, tokens)]: per 1,000 pledges,
+        one upsert and, on PostgreSQL, one UPDATE that parses them."""
+        rows = list(rows)
+        for start in range(0, len(rows), 1000):
+            batch = rows[start : start + 1000]
+            cls.objects.bulk_create(
+                [cls(pledge_id=pk, text=text, tokens=tokens) for pk, text, tokens in batch],
+                update_conflicts=True,
+                unique_fields=["pledge"],
+                update_fields=["text", "tokens"],
+            )
+            cls.objects.filter(pk__in=[pk for pk, _, _ in batch]).parse()
+
+
 def needs_review(previous, new):
     """Whether a change from `previous` to `new` status needs a second person's approval.
 
@@ -1502,6 +1592,13 @@ class StatusUpdateQuerySet(models.QuerySet):
 
     def awaiting_review(self):
         return self.filter(review_state=ReviewState.PROPOSED)
+
+    def notes(self):
+        """The public notes of these updates (in each language), oldest event first: what
+        search finds a pledge by (tracker.search)."""
+        fields = searching.translated_fields(StatusUpdate, searching.NOTE_FIELDS)
+        rows = self.order_by("as_of", "created_at", "pk").values_list(*fields)
+        return [note for row in rows for note in row]
 
     def timeline(self):
         """Latest event first: by the as-of date each reports, then by when it was recorded.
@@ -1697,6 +1794,7 @@ class StatusUpdate(models.Model):
                 version=F("version") + 1,
                 updated_at=timezone.now(),
             )
+            Pledge.objects.filter(pk=self.pledge_id).refresh_search()  # its note is not
             Revision.bump()
 
     def _decide(self, reviewer, decision, comment, state):
@@ -1744,6 +1842,7 @@ class StatusUpdate(models.Model):
             version=F("version") + 1,
             updated_at=timezone.now(),
         )
+        Pledge.objects.filter(pk=self.pledge_id).refresh_search()  # its note is searchable
         Revision.bump()  # queryset.update() sends no signals
         transaction.on_commit(self._announce, robust=True)
 

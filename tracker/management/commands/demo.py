@@ -84,8 +84,10 @@ class Command(RunserverCommand):
         """The documents' record, then the follow-up researched for it, in one transaction."""
         call_command("loaddata", *FIXTURES, verbosity=verbosity)
         # Fixtures write status updates row by row, bypassing record_update(): bring each
-        # pledge's current status, latest update and version into line with its history.
+        # pledge's current status, latest update and version into line with its history,
+        # and what search finds it by (its texts and published notes) too.
         Pledge.objects.refresh_status()
+        Pledge.objects.refresh_search()
         # loaddata writes no edit history of its own: record each loaded row without one
         # as its first version, so the admin's history diffs the first correction with it.
         for model in HISTORY_MODELS:

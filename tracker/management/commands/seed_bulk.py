@@ -2,7 +2,9 @@
 
 The synthetic records are clearly marked: every slug starts with "bulk-" and every
 title says "(synthetic)", so they can never be mistaken for the curated record and
-`--reset` removes exactly them.
+`--reset` removes exactly them. Every other statement is in Korean (its pledges' quotes and
+notes too), so Korean search is measured at scale; their PledgeSearch rows are written with
+them, not in a second pass.
 """
 
 import datetime
@@ -15,12 +17,14 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from tracker import search
 from tracker.models import (
     Counterpart,
     CounterpartKind,
     DatePrecision,
     Evidence,
     Pledge,
+    PledgeSearch,
     Revision,
     Specificity,
     Statement,
@@ -53,6 +57,20 @@ OBJECTS = [
     "maritime security dialogue",
     "climate finance facility",
 ]
+# The same, in Korean: the object with its particle, and the verb's noun for "…할 것이다".
+VERBS_KO = ["확대", "강화", "출범", "심화", "구축", "현대화", "개최", "지원"]
+OBJECTS_KO = [
+    "공급망 대화",
+    "핵심광물 파트너십",
+    "인공지능 거버넌스 이니셔티브",
+    "방산 협력",
+    "개발 프로그램",
+    "에너지 전환 기금",
+    "인적 교류",
+    "사이버방어 훈련",
+    "해양안보 대화",
+    "기후재원 기구",
+]
 # A plausible path through the statuses, weighted towards the open ones.
 PATHS = [
     [Status.NOT_STARTED, Status.IN_PROGRESS, Status.ACHIEVED],
@@ -62,6 +80,30 @@ PATHS = [
     [Status.IN_PROGRESS],
     [Status.NOT_STARTED],
 ]
+
+
+def object_particle(noun):
+    """을 after a final consonant, 를 after a vowel."""
+    return "을" if (ord(noun[-1]) - 0xAC00) % 28 else "를"
+
+
+def sentence(rng, s, p, korean):
+    if korean:
+        noun = rng.choice(OBJECTS_KO)
+        return (
+            f"우리는 파트너 {s}-{p}와 함께 {noun}{object_particle(noun)} "
+            f"{rng.choice(VERBS_KO)}할 것이다. (성명 {s})"
+        )
+    return (
+        f"We {rng.choice(VERBS)} the {rng.choice(OBJECTS)} with partner {s}-{p}, "
+        f"as announced in statement {s}."
+    )
+
+
+def note(rng, i, slug, korean):
+    if korean:
+        return f"합성 진행 메모 {i}: {rng.choice(OBJECTS_KO)} 관련 후속 협의를 가졌다 ({slug})."
+    return f"Synthetic progress note {i} on {slug}."
 
 
 def updates_for(n, per_pledge):
@@ -99,6 +141,8 @@ class Command(BaseCommand):
             if reset:
                 self.delete_synthetic()
             counts = self.generate(rng, n_statements, per_statement, per_pledge)
+            # Pledges loaded raw (loaddata, as bench does first) were never indexed.
+            Pledge.objects.filter(search_index__isnull=True).refresh_search()
             Revision.bump()
         if connection.vendor == "postgresql":
             # Fresh statistics and visibility map for the planner and index-only scans, even
@@ -121,6 +165,7 @@ class Command(BaseCommand):
         updates._raw_delete("default")
         Pledge.counterparts.through.objects.filter(pledge__in=pledges).delete()
         Pledge.topics.through.objects.filter(pledge__in=pledges).delete()
+        PledgeSearch.objects.filter(pledge__in=pledges)._raw_delete("default")
         pledges._raw_delete("default")
         Statement.objects.filter(slug__startswith=PREFIX)._raw_delete("default")
 
@@ -137,11 +182,8 @@ class Command(BaseCommand):
         sentences = {}
         for s in range(n_statements):
             day = first_day + datetime.timedelta(days=rng.randrange((today - first_day).days))
-            lines = [
-                f"We {rng.choice(VERBS)} the {rng.choice(OBJECTS)} with partner {s}-{p}, "
-                f"as announced in statement {s}."
-                for p in range(per_statement)
-            ]
+            korean = s % 2 == 1
+            lines = [sentence(rng, s, p, korean) for p in range(per_statement)]
             sentences[s] = lines
             statements.append(
                 Statement(
@@ -152,17 +194,22 @@ class Command(BaseCommand):
                     date_precision=DatePrecision.DAY,
                     text="Opening remarks.\n\n" + "\n\n".join(lines) + "\n\nThank you.",
                     publisher="Synthetic volume for benchmarks",
+                    language="ko" if korean else "en",
                     is_published=rng.random() > 0.02,
                 )
             )
         statements = Statement.objects.bulk_create(statements, batch_size=BATCH)
 
-        pledges, steps_for = [], []
+        pledges, steps_for, notes_for, indexed = [], [], [], []
         for s, statement in enumerate(statements):
             for p in range(per_statement):
                 path = rng.choice(PATHS)
                 count = updates_for(len(pledges), per_pledge)
                 steps = [path[i * len(path) // count] for i in range(count)]
+                slug = f"{PREFIX}pledge-{s}-{p}"
+                notes = [note(rng, i, slug, statement.language == "ko") for i in range(count)]
+                title = f"Synthetic pledge {s}-{p} (synthetic)"
+                indexed.append(search.search_columns([title, sentences[s][p], *notes]))
                 precision = rng.choice(
                     [
                         DatePrecision.DAY,
@@ -181,8 +228,8 @@ class Command(BaseCommand):
                     Pledge(
                         statement=statement,
                         quote=sentences[s][p],
-                        title=f"Synthetic pledge {s}-{p} (synthetic)",
-                        slug=f"{PREFIX}pledge-{s}-{p}",
+                        title=title,
+                        slug=slug,
                         target_date=target,
                         target_precision=precision,
                         target_deadline=target,
@@ -193,7 +240,16 @@ class Command(BaseCommand):
                     )
                 )
                 steps_for.append(steps)
+                notes_for.append(notes)
         pledges = Pledge.objects.bulk_create(pledges, batch_size=BATCH)
+        PledgeSearch.objects.bulk_create(
+            [
+                PledgeSearch(pledge=pledge, text=text, tokens=tokens)
+                for pledge, (text, tokens) in zip(pledges, indexed, strict=True)
+            ],
+            batch_size=BATCH,
+        )
+        PledgeSearch.objects.filter(pledge__slug__startswith=PREFIX).parse()
 
         links = []
         for pledge in pledges:
@@ -209,7 +265,7 @@ class Command(BaseCommand):
         # took three quarters of the run. Values go through the backend's own adapters.
         ops = connection.ops
         rows = []
-        for pledge, steps in zip(pledges, steps_for, strict=True):
+        for pledge, steps, notes in zip(pledges, steps_for, notes_for, strict=True):
             previous = Status.NOT_YET_RATED
             as_of = pledge.statement.date
             for i, status in enumerate(steps):
@@ -221,7 +277,7 @@ class Command(BaseCommand):
                         status,
                         previous,
                         ops.adapt_datefield_value(as_of),
-                        f"Synthetic progress note {i} on {pledge.slug}.",
+                        notes[i],
                         "Synthetic internal note." if i % 4 == 0 else "",
                         rng.choice(authors).pk,
                         ops.adapt_datetimefield_value(created_at),
