@@ -18,6 +18,8 @@ BUDGETS = {
     "/en/pledges/": 13,
     "/en/pledges/?q=aid&counterpart=asean&status=achieved&overdue=1": 9,
     "/en/pledges/?statement=economic-security-talks": 14,
+    "/en/pledges/?q=경제협력을": 13,  # Korean words, as the pledge list alone
+    "/en/pledges/?q=korea+경제+-trees": 13,  # mixed, with an exclusion
     "/en/pledges/double-aid-to-asean/": 10,  # + the corrections to the pledge and its statement
     "/en/statements/": 4,
     "/en/statements/korea-asean-forum/": 5,
@@ -37,6 +39,7 @@ BUDGETS = {
     "/pledges.csv": 3,
     "/api/pledges.json": 13,
     "/api/pledges.json?counterpart=asean&page=1": 13,
+    "/api/pledges.json?q=경제": 13,
 }
 # Each page in Korean keeps the budget of its English twin.
 BUDGETS |= {

@@ -68,13 +68,13 @@ def korean(db):
     return by_title, by_quote, by_note
 
 
-def found(client, query, url="/pledges/"):
-    """The slugs of the pledges a query finds on the public list."""
-    html = body(client.get(url, {"q": query}))
+def found(client, query, language="ko"):
+    """The slugs of the pledges a query finds on the public list, in the reader's language."""
+    html = body(client.get(f"/{language}/pledges/", {"q": query}))
     return {
         slug
         for slug in Pledge.objects.values_list("slug", flat=True)
-        if f'href="/pledges/{slug}/"' in html
+        if f'href="/{language}/pledges/{slug}/"' in html
     }
 
 
@@ -185,7 +185,7 @@ def test_the_api_and_the_staff_worklist_find_korean_too(client, korean, editor):
     data = client.get("/api/pledges.json", {"q": "반도체를"}).json()
     assert [p["slug"] for p in data["results"]] == ["by-quote"]
     client.force_login(editor)
-    html = body(client.get("/staff/", {"q": "경제 안보"}))
+    html = body(client.get("/ko/staff/", {"q": "경제 안보"}))
     assert "한일 경제안보대화 정례화" in html
     assert "Strengthen semiconductor supply chains" not in html
 
@@ -198,7 +198,7 @@ def test_english_search_finds_words_of_public_notes_too(client, korean):
         public_note="Working group on wafers met in Tokyo.",
         author=UserFactory(username="note-writer", groups=["Editors"]),
     )
-    assert found(client, "wafers tokyo") == {"by-quote"}
+    assert found(client, "wafers tokyo", "en") == {"by-quote"}
 
 
 # What the public never finds -----------------------------------------------------------
@@ -278,8 +278,8 @@ def test_the_demo_indexes_the_fixtures_it_loads_raw(db):
 def test_korean_search_runs_no_more_queries_than_english(
     client, korean, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(count_queries(client, "/pledges/?q=semiconductor")):
-        client.get("/pledges/", {"q": "반도체 공급망"})
+    with django_assert_max_num_queries(count_queries(client, "/en/pledges/?q=semiconductor")):
+        client.get("/ko/pledges/", {"q": "반도체 공급망"})
 
 
 def count_queries(client, url):
@@ -312,7 +312,7 @@ def test_any_korean_or_operator_soup_is_searched_without_error(korean, query):
 
 
 def test_a_korean_query_over_the_limit_is_ignored_with_a_message(client, korean):
-    response = client.get("/pledges/", {"q": "반도체" * 70})
+    response = client.get("/en/pledges/", {"q": "반도체" * 70})
     assert response.status_code == 200
     assert "at most 200 characters (it has 210)" in body(response)
     assert found(client, "반도체" * 70) == {"by-title", "by-quote", "by-note"}
