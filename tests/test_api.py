@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -149,11 +150,18 @@ def test_the_api_page_describes_every_endpoint_and_field(client):
 
 def test_query_counts_do_not_grow_with_the_record(client, django_assert_max_num_queries):
     record = build_record()
-    budgets = {url: 9 for url in all_urls(record)}
+
+    # Rendered afresh with nothing cached: the pledge list also builds its filter choices
+    # (6 queries) and reads its rows' versions; one pledge reads its own version.
+    def budget(url):
+        return 13 if url.startswith("/api/pledges.json") else 11 if "/pledges/" in url else 9
+
+    budgets = {url: budget(url) for url in all_urls(record)}
 
     def counts():
         result = {}
         for url in budgets:
+            cache.clear()  # rendered afresh: rows another page produced would be cached
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url).status_code == 200, url
             result[url] = len(queries)
@@ -166,8 +174,9 @@ def test_query_counts_do_not_grow_with_the_record(client, django_assert_max_num_
     busy = Pledge.objects.public().filter(updates__evidence__isnull=False).order_by("-version")
     busy_url = f"/api/pledges/{busy.first().slug}.json"
     assert counts() == small
-    for url, budget in {**budgets, busy_url: 9}.items():
-        with django_assert_max_num_queries(budget):
+    for url, most in {**budgets, busy_url: 11}.items():
+        cache.clear()
+        with django_assert_max_num_queries(most, info=url):
             client.get(url)
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
 from tracker.exports import API_FIELDS
-from tracker.filters import RowsPaginator
+from tracker.filters import CachedRowsPaginator, RowsPaginator
 from tracker.models import (
     Counterpart,
     CounterpartKind,
@@ -37,9 +37,14 @@ class BadPage(Exception):
     pass
 
 
-def paginate(request, rows, serialise, per_page=PER_PAGE):
-    """{count, next, previous, results} for the requested page of rows."""
-    paginator = RowsPaginator(rows, per_page)
+def paginate(request, rows, serialise, per_page=PER_PAGE, cached=None):
+    """{count, next, previous, results} for the requested page of rows; with `cached` (a
+    name), each row's serialisation is kept per row (tracker.caching.cached_rows)."""
+    if cached:
+        paginator = CachedRowsPaginator(rows, per_page, cached, serialise)
+        serialise = dict
+    else:
+        paginator = RowsPaginator(rows, per_page)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except (PageNotAnInteger, EmptyPage) as error:

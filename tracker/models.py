@@ -1795,7 +1795,7 @@ class StatusUpdate(models.Model):
                 updated_at=timezone.now(),
             )
             Pledge.objects.filter(pk=self.pledge_id).refresh_search()  # its note is not
-            Revision.bump()
+            Revision.bump(pledge=self.pledge_id)
 
     def _decide(self, reviewer, decision, comment, state):
         self._check_reviewer(reviewer)
@@ -1843,7 +1843,7 @@ class StatusUpdate(models.Model):
             updated_at=timezone.now(),
         )
         Pledge.objects.filter(pk=self.pledge_id).refresh_search()  # its note is searchable
-        Revision.bump()  # queryset.update() sends no signals
+        Revision.bump(pledge=self.pledge_id)  # queryset.update() sends no signals
         transaction.on_commit(self._announce, robust=True)
 
     def _announce_recorded(self):
@@ -2141,18 +2141,32 @@ class Revision(models.Model):
 
     Public pages use it for ETag/Last-Modified and as their cache key, so a new
     status update is visible at once, across every worker process.
+
+    `number` moves on every write; `broad` on every write except those scoped to one
+    pledge's own history (a status update published or withdrawn, its evidence archived),
+    which move that pledge's `updated_at` instead. A page that shows one pledge, or a
+    list row, keys on `broad` and the pledge's `updated_at`, so it stays cached while
+    staff update other pledges; a page that shows many keys on `number`.
     """
 
     number = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
+    broad = models.PositiveBigIntegerField(default=0)
+    broad_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
         return f"Revision {self.number} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
     @classmethod
-    def bump(cls):
-        updated = cls.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
-        if not updated:
+    def bump(cls, pledge=None):
+        """Record a write; with `pledge` (a pk), one scoped to that pledge's history."""
+        now = timezone.now()
+        fields = {"number": F("number") + 1, "changed_at": now}
+        if pledge is None:
+            fields.update(broad=F("broad") + 1, broad_at=now)
+        else:
+            Pledge.objects.filter(pk=pledge).update(updated_at=now)
+        if not cls.objects.filter(pk=1).update(**fields):
             cls.objects.get_or_create(pk=1)
         revision_moved.send(sender=cls)
 
@@ -2161,14 +2175,27 @@ class Revision(models.Model):
         # Every public request may read this: one plain query, without the ORM's
         # compilation, which cost more than the query itself.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT number, changed_at FROM tracker_revision WHERE id = 1")
+            cursor.execute(
+                "SELECT number, changed_at, broad, broad_at FROM tracker_revision WHERE id = 1"
+            )
             row = cursor.fetchone()
         if row is None:
             revision, _ = cls.objects.get_or_create(pk=1)
             return revision
-        number, changed_at = row
-        if isinstance(changed_at, str):  # SQLite hands back text
-            changed_at = datetime.datetime.fromisoformat(changed_at)
-        if timezone.is_naive(changed_at):
-            changed_at = timezone.make_aware(changed_at, datetime.UTC)
-        return cls(pk=1, number=number, changed_at=changed_at)
+        number, changed_at, broad, broad_at = row
+        return cls(
+            pk=1,
+            number=number,
+            changed_at=aware_datetime(changed_at),
+            broad=broad,
+            broad_at=aware_datetime(broad_at),
+        )
+
+
+def aware_datetime(value):
+    """A datetime column read without the ORM: SQLite hands back naive text."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value

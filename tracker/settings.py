@@ -148,7 +148,14 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Each process keeps its own. Room for every list row (tracker.caching.rendered_rows,
+    # about 1 KB each at scale L) besides the pages: the default, 300, would keep few.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 25_000},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -251,6 +258,10 @@ LOGGING = {
 # How long each process may remember the record's revision (tracker.caching): a write in
 # another process shows within this many seconds. 0: read it on every request.
 TRACKER_REVISION_MEMO_SECONDS = float(os.environ.get("TRACKER_REVISION_MEMO_SECONDS", "1"))
+# While one request renders a page afresh after a write, other readers of that page get
+# the copy before it, if it was rendered at most this many seconds ago (0: they render it
+# too). Signed-in staff are never served a cached page, so they see their writes at once.
+TRACKER_STALE_SECONDS = float(os.environ.get("TRACKER_STALE_SECONDS", "2"))
 
 # Part of every public ETag and cache key, so a release that renders pages differently is
 # not answered with a 304 or a cached page from the one before: set it to the commit or

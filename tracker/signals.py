@@ -1,5 +1,9 @@
 """Every write to the record moves the Revision, which public caches and ETags key on; a
-recorded or published status update queues its background work (tracker.tasks)."""
+recorded or published status update queues its background work (tracker.tasks).
+
+A status update or an evidence link changes only its pledge's page and what lists it:
+the Revision is moved as a write scoped to that pledge (Revision.bump), so the pages of
+other pledges stay cached. Any other write moves it for every page."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -10,8 +14,6 @@ TRACKED = [
     models.Speaker,
     models.Pledge,
     models.Restatement,
-    models.StatusUpdate,
-    models.Evidence,
     models.Counterpart,
     models.Topic,
     models.Body,
@@ -22,6 +24,15 @@ TRACKED = [
 
 def _bump(sender, **kwargs):
     models.Revision.bump()
+
+
+def _bump_update(sender, instance, **kwargs):
+    models.Revision.bump(pledge=instance.pledge_id)
+
+
+def _bump_evidence(sender, instance, **kwargs):
+    pledge = models.StatusUpdate.objects.filter(pk=instance.update_id).values("pledge")
+    models.Revision.bump(pledge=pledge[:1])
 
 
 def _no_history_for_loaded_rows(sender, instance, raw, **kwargs):
@@ -53,5 +64,8 @@ def connect():
     for model in TRACKED:
         post_save.connect(_bump, sender=model, dispatch_uid=f"revision-save-{model.__name__}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"revision-delete-{model.__name__}")
+    for model, bump in ((models.StatusUpdate, _bump_update), (models.Evidence, _bump_evidence)):
+        post_save.connect(bump, sender=model, dispatch_uid=f"revision-save-{model.__name__}")
+        post_delete.connect(bump, sender=model, dispatch_uid=f"revision-delete-{model.__name__}")
     for field in (models.Pledge.counterparts, models.Pledge.topics):
         m2m_changed.connect(_bump, sender=field.through, dispatch_uid=f"revision-m2m-{field}")

@@ -7,7 +7,7 @@ from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
 from tracker import errors, feeds
-from tracker.caching import public_view
+from tracker.caching import one_pledge, public_view
 from tracker.forms import LoginForm
 from tracker.i18n import output_language
 from tracker.models import Counterpart, Topic
@@ -80,10 +80,14 @@ urlpatterns += i18n_patterns(
     path("", public.home, name="home"),
     path("pledges/", public.pledge_list, name="pledge_list"),
     path("pledges/<slug:slug>/", public.pledge_detail, name="pledge_detail"),
-    path("pledges/<slug:slug>/feed/", public_view(feeds.PledgeFeed()), name="pledge_feed"),
+    path(
+        "pledges/<slug:slug>/feed/",
+        public_view(feeds.PledgeFeed(), scope=one_pledge),
+        name="pledge_feed",
+    ),
     path(
         "pledges/<slug:slug>/feed/json/",
-        public_view(feeds.PledgeJSONFeed()),
+        public_view(feeds.PledgeJSONFeed(), scope=one_pledge),
         name="pledge_feed_json",
     ),
     path("pledges/<slug:slug>/follow/", follow.follow_pledge, name="follow_pledge"),

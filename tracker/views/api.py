@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
 
 from tracker import api
-from tracker.caching import public_view
+from tracker.caching import one_pledge, public_view
 from tracker.exports import HTMLSafeJSONEncoder
 from tracker.filters import PLEDGE_LIST_PARAMS, PledgeFilter
 from tracker.models import Pledge
@@ -21,9 +21,9 @@ def _json(data, status=200):
     )
 
 
-def _list(request, rows, serialise):
+def _list(request, rows, serialise, cached=None):
     try:
-        return _json(api.paginate(request, rows, serialise))
+        return _json(api.paginate(request, rows, serialise, cached=cached))
     except api.BadPage as error:
         return _json({"errors": {"page": [{"message": str(error)}]}}, status=400)
 
@@ -36,10 +36,10 @@ def pledges(request):
     )
     if rows.form.ignored:
         return _json({"errors": rows.form.errors.get_json_data()}, status=400)
-    return _list(request, rows.qs, lambda pledge: pledge.to_dict())
+    return _list(request, rows.qs, Pledge.to_dict, cached="api-pledge")
 
 
-@public_view
+@public_view(scope=one_pledge)
 def pledge(request, slug):
     return _json(api.pledge_detail(get_object_or_404(api.pledge_with_history(), slug=slug)))
 

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
 from tracker import api, exports
-from tracker.caching import per_revision, public_view, revision_key
+from tracker.caching import one_pledge, per_revision, public_view, rendered, revision_key
 from tracker.exports import API_FIELDS, CSV_HEADER
-from tracker.filters import PLEDGE_LIST_PARAMS, PledgeFilter, RowsPaginator
+from tracker.filters import PLEDGE_LIST_PARAMS, CachedRowsPaginator, PledgeFilter
 from tracker.htmx import is_fragment
 from tracker.i18n import OUTPUT_LANGUAGE
 from tracker.models import (
     Correction,
+    Counterpart,
     Pledge,
     Restatement,
     Speaker,
@@ -37,6 +38,20 @@ from tracker.models import (
 from tracker.verdicts import badge, claim_review, crosswalk_rows
 
 PER_PAGE = 25
+
+
+PLEDGE_ROW = "public/_pledge_items.html#pledge-row"
+pledge_row = rendered(PLEDGE_ROW)
+
+
+def _pledge_page(request, rows, via=None):
+    """The requested page of list rows, each row's HTML kept per pledge.
+
+    `via`: the counterpart whose list marks the pledges counted via a grouping (its page,
+    or the counterpart filter): the mark names the grouping, so those rows differ."""
+    variant = f"via:{via}" if via else ""
+    paginator = CachedRowsPaginator(rows, PER_PAGE, PLEDGE_ROW, pledge_row, variant=variant)
+    return paginator.get_page(request.GET.get("page"))
 
 
 # Pages ----------------------------------------------------------------------------------
@@ -69,14 +84,14 @@ def home(request):
 @public_view(params=PLEDGE_LIST_PARAMS)
 def pledge_list(request):
     pledges = PledgeFilter(request.GET, Pledge.objects.public().for_list())
-    page = RowsPaginator(pledges.qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = _pledge_page(request, pledges.qs, via=pledges.form.filters.get("counterpart"))
     template = "public/pledge_list.html"
     if is_fragment(request):
         template += "#results"
     return render(request, template, {"form": pledges.form, "page": page, "htmx_pages": True})
 
 
-@public_view
+@public_view(scope=one_pledge)
 def pledge_detail(request, slug):
     pledge = get_object_or_404(api.pledge_with_history(), slug=slug)
     # The badge's address has no language prefix: it names the page's language instead,
@@ -108,7 +123,7 @@ BADGE_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
 
 
 @csp_override(BADGE_CSP)
-@public_view(params=["lang"])
+@public_view(params=["lang"], scope=one_pledge)
 def pledge_badge(request, slug):
     """A small SVG of the pledge's status for other sites to embed with <img>.
 
@@ -201,7 +216,7 @@ def group_detail(request, slug, model, about, list_url, filter_param, feed, foll
     context = {
         "object": group,
         "tally": tally,
-        "page": RowsPaginator(pledges, PER_PAGE).get_page(request.GET.get("page")),
+        "page": _pledge_page(request, pledges, via=slug if model is Counterpart else None),
         "about": about,
         "list_url": reverse(list_url),
         "list_label": capfirst(model._meta.verbose_name_plural),
