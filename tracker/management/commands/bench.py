@@ -244,6 +244,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--gunicorn-threads", type=int, default=1, help="Threads per gunicorn worker."
         )
+        parser.add_argument(
+            "--staff-workers",
+            type=int,
+            default=0,
+            help="Serve /staff/ from a second gunicorn with this many workers (0: the same).",
+        )
+        parser.add_argument(
+            "--public-nice",
+            type=int,
+            default=0,
+            help="Run the public gunicorn at this nice level (with --staff-workers: staff first).",
+        )
         parser.add_argument("--scale", default="L", choices=["S", "M", "L"])
         parser.add_argument("--only", help="Comma-separated run names (default: all).")
         parser.add_argument("--json", help="Also write the results to this file.")
@@ -278,8 +290,13 @@ class Command(BaseCommand):
         (static_dir / "bench-pledges.csv").write_bytes(b"x" * csv_size)
 
         port = free_port()
-        server = self.start_server(port, static_dir)
-        base = f"http://127.0.0.1:{port}"
+        servers = [self.start_server(port, static_dir, options["workers"], options["public_nice"])]
+        base = staff = f"http://127.0.0.1:{port}"
+        if options["staff_workers"]:
+            # Staff pages on workers of their own, as a proxy routing /staff/ would send them.
+            port = free_port()
+            servers.append(self.start_server(port, static_dir, options["staff_workers"]))
+            staff = f"http://127.0.0.1:{port}"
         only = set(options["only"].split(",")) if options["only"] else None
         rows = []
 
@@ -298,21 +315,22 @@ class Command(BaseCommand):
             for name, paths in urls.items():
                 kind = "search" if name == "search" else "api" if "API" in name else "page"
                 run(name, kind, lambda paths=paths, name=name: self.uncached(base, paths, name))
-            run("mix + 10 writes/s", "page", lambda: self.mix_with_writes(base, urls))
-            run("staff update alone", "staff", lambda: (self.staff_round_trip(base), None, {}))
-            run("staff worklist", "staff", lambda: (self.staff_worklist(base), None, {}))
+            run("mix + 10 writes/s", "page", lambda: self.mix_with_writes(base, staff, urls))
+            run("staff update alone", "staff", lambda: (self.staff_round_trip(staff), None, {}))
+            run("staff worklist", "staff", lambda: (self.staff_worklist(staff), None, {}))
             run("cached page", "cached", lambda: self.cached(base, flood=False))
             run("cached under flood", "flood", lambda: self.cached(base, flood=True))
             run("CSV export", "csv", lambda: self.csv(base))
-            rss = self.worker_rss(server.pid)
+            rss = self.worker_rss(servers[0].pid)
             self.report(rows, queries, rss)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # a worker still stuck in a slow request
-                server.kill()
-                server.wait()
+            for server in servers:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # a worker still stuck in a slow request
+                    server.kill()
+                    server.wait()
             shutil.rmtree(static_dir, ignore_errors=True)
 
     def random_urls(self):
@@ -418,11 +436,12 @@ class Command(BaseCommand):
             check=True,
         )
 
-    def start_server(self, port, static_dir):
+    def start_server(self, port, static_dir, workers, nice=0):
         env = dict(self.env)
         env["STATIC_ROOT"] = str(static_dir)
         server = subprocess.Popen(
             [
+                *(["nice", "-n", str(nice)] if nice else []),
                 sys.executable,
                 "-m",
                 "gunicorn",
@@ -430,7 +449,7 @@ class Command(BaseCommand):
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                str(self.options["workers"]),
+                str(workers),
                 "--threads",
                 str(self.options["gunicorn_threads"]),
                 "--access-logfile",
@@ -511,15 +530,16 @@ class Command(BaseCommand):
         per_kind = min(len(paths) for paths in urls.values())
         return [path for paths in urls.values() for path in paths[:per_kind]]
 
-    def mix_with_writes(self, base, urls):
-        """Readers on the mix while an editor saves WRITES_PER_SECOND updates a second."""
-        cookies = self.editor_cookies(base)
+    def mix_with_writes(self, base, staff, urls):
+        """Readers on the mix while an editor saves WRITES_PER_SECOND updates a second
+        (to `staff`, the same server unless --staff-workers)."""
+        cookies = self.editor_cookies(staff)
         targets = list(
             Pledge.objects.filter(slug__startswith="bulk-")
             .order_by("-pk")
             .values_list("pk", "version")
         )
-        writer = Writer(base, cookies, targets, WRITES_PER_SECOND)
+        writer = Writer(staff, cookies, targets, WRITES_PER_SECOND)
         self.stale()
         writer.start()
         try:
@@ -654,7 +674,10 @@ class Command(BaseCommand):
         o = self.options
         self.stdout.write(
             f"\n{vendor}, scale {o['scale']}: gunicorn {o['workers']} workers x "
-            f"{o['gunicorn_threads']} threads, wrk {o['threads']} threads x {o['connections']} "
+            f"{o['gunicorn_threads']} threads"
+            + (f" (+ {o['staff_workers']} for /staff/)" if o["staff_workers"] else "")
+            + (f", public ones at nice {o['public_nice']}" if o["public_nice"] else "")
+            + f", wrk {o['threads']} threads x {o['connections']} "
             f"connections ({o['staff_connections']} for the staff update alone), "
             f"{o['duration']} s each; random distinct URLs after a "
             f"{'broad write' if o['broad_write'] else 'status update'} unless 'cached'; "
@@ -713,6 +736,8 @@ class Command(BaseCommand):
                                 "threads",
                                 "workers",
                                 "gunicorn_threads",
+                                "staff_workers",
+                                "public_nice",
                                 "scale",
                                 "broad_write",
                             )
