@@ -201,13 +201,15 @@ class Writer:
     def post(self, pk, version):
         body = UPDATE_FORM.replace("PK", str(pk)).replace("VERSION", str(version)).encode()
         request = urllib.request.Request(
-            f"{self.base}/staff/pledges/{pk}/update/", data=body, headers=self.headers
+            f"{self.base}/ko/staff/pledges/{pk}/update/", data=body, headers=self.headers
         )
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 response.read()
-                ok = response.status == 200
+                # A redirect followed (to the log-in page, or to a language prefix) is a
+                # GET that saved nothing.
+                ok = response.status == 200 and response.geturl() == request.full_url
         except OSError:
             ok = False
         with self.lock:
