@@ -4,8 +4,9 @@
 a restatement, an overdue pledge, an unknown date and Korean and curly-quoted text,
 next to everything the public must not see: an unpublished statement and its pledge,
 an unpublished pledge in a published statement, internal notes, a source statement that
-is unpublished, and a counterpart, topic and speaker known only through hidden pledges.
-Every hidden thing carries one of LEAK_MARKERS, so a test can search any output for them.
+is unpublished, and a counterpart, topic and speaker known only through hidden pledges;
+corrections to public records and to hidden ones. Every hidden thing carries one of
+LEAK_MARKERS, so a test can search any output for them.
 """
 
 import datetime
@@ -24,6 +25,7 @@ from tests.factories import (
     published_update,
 )
 from tracker.models import (
+    Correction,
     CounterpartKind,
     DatePrecision,
     Restatement,
@@ -49,6 +51,7 @@ LEAK_MARKERS = [
     "HIDDEN SPEAKER",
     "hidden-speaker",
     "HIDDEN RESTATEMENT QUOTE",
+    "HIDDEN CORRECTION REASON",
 ]
 
 FORUM_TEXT = (
@@ -222,6 +225,23 @@ def build_record():
     update(draft, Status.IN_PROGRESS, 3, "DRAFT UPDATE NOTE")
     update(of_hidden, Status.IN_PROGRESS, 3, "HIDDEN STATEMENT UPDATE NOTE")
 
+    # Corrections: to a public pledge and a public statement, and to two hidden pledges.
+    Correction.record(
+        aid,
+        {"Title": ["Double aid to ASEAN", "Double aid to ASEAN by 2027"]},
+        reason="The title left out the year the pledge names.",
+        author=editor,
+    )
+    Correction.record(
+        forum,
+        {"Issuing body": ["", "Ministry of Foreign Affairs"]},
+        reason="The ministry issued the keynote.",
+        author=editor,
+    )
+    for hidden in (draft, of_hidden):
+        changes = {"Title": ["OLD", hidden.title]}
+        Correction.record(hidden, changes, reason="HIDDEN CORRECTION REASON", author=editor)
+
     for obj in (aid, centre, trees, formula, dialogue):
         obj.refresh_from_db()
     return SimpleNamespace(
@@ -266,10 +286,13 @@ def public_urls(record):
         "/en/topics/climate/",
         "/en/about/",
         "/en/data/",
+        "/en/corrections/",
+        "/en/api/",
     ]
 
 
 def data_urls(record):
+    """Every feed, the JSON API and the export files."""
     return [
         "/en/feed/",
         "/en/feed/json/",
@@ -277,9 +300,16 @@ def data_urls(record):
         "/en/counterparts/japan/feed/json/",
         "/en/topics/climate/feed/",
         "/en/topics/climate/feed/json/",
+        f"/en/pledges/{record.aid.slug}/feed/",
         f"/en/pledges/{record.aid.slug}/feed/json/",
+        "/en/corrections/feed/",
+        "/en/corrections/feed/json/",
         "/pledges.csv",
         "/api/pledges.json",
+        f"/api/pledges/{record.aid.slug}.json",
+        "/api/statements.json",
+        "/api/counterparts.json",
+        "/api/topics.json",
         # The package's files that link to pages; tests/test_datapackage.py reads every file.
         "/data/datapackage.json",
         "/data/statements.csv",

@@ -24,6 +24,7 @@ PAIRS = [
     ("/en/topics/climate/feed/json/", "/en/topics/climate/feed/"),
     ("/en/topics/development-aid/feed/json/", "/en/topics/development-aid/feed/"),
     ("/en/pledges/double-aid-to-asean/feed/json/", "/en/pledges/double-aid-to-asean/feed/"),
+    ("/en/corrections/feed/json/", "/en/corrections/feed/"),
 ]
 
 
@@ -90,6 +91,32 @@ def test_topic_feed_holds_only_that_topics_pledges(client, record):
     ]
 
 
+def test_the_corrections_json_feed_gives_each_public_correction_and_its_reason(client, record):
+    feed = json_feed(client, "/en/corrections/feed/json/")
+    items = {i["title"]: i for i in feed["items"]}
+    assert set(items) == {
+        "Correction to “Double aid to ASEAN by 2027”: title",
+        "Correction to “Keynote at the Korea–ASEAN forum”: issuing body",
+    }
+    pledge = items["Correction to “Double aid to ASEAN by 2027”: title"]
+    assert pledge["url"].startswith("http://testserver/en/pledges/double-aid-to-asean/#correction-")
+    assert "The title left out the year the pledge names." in pledge["content_html"]
+    assert (
+        "Title: previously “Double aid to ASEAN”, now “Double aid to ASEAN by 2027”"
+        in (pledge["content_html"])
+    )
+    # The tracker corrects its record: no item claims the pledge's maker as its author.
+    assert not any("authors" in i for i in feed["items"])
+    assert feed["authors"] == [{"name": "Korea Pledge Tracker"}]
+
+
+def test_the_korean_corrections_json_feed_speaks_korean(client, record):
+    feed = json_feed(client, "/ko/corrections/feed/json/")
+    assert feed["language"] == "ko"
+    assert feed["title"] == "한국 외교 공약 추적: 정정 내역"
+    assert all(i["url"].startswith("http://testserver/ko/") for i in feed["items"])
+
+
 def test_a_json_feed_escapes_markup_in_strings(client):
     pledge = PledgeFactory(title="</script><b>bold</b> & co")
     pledge.record_update(
@@ -123,6 +150,7 @@ def alternates(html):
         ("/en/pledges/double-aid-to-asean/", "/en/pledges/double-aid-to-asean/feed/"),
         ("/en/counterparts/asean/", "/en/counterparts/asean/feed/"),
         ("/en/topics/climate/", "/en/topics/climate/feed/"),
+        ("/en/corrections/", "/en/corrections/feed/"),
     ],
 )
 def test_pages_announce_their_feeds_in_both_formats(client, record, page, feed):

@@ -1,6 +1,6 @@
 """Feeds of status updates: every public pledge, one counterpart's, one topic's or one
 pledge's, each as Atom and as JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
-Also an Atom feed of corrections.
+Also a feed of corrections, in both formats.
 
 A JSON feed is its Atom feed's class with another feed_type and url_name: the same items,
 so the two can never disagree on what is public. The URLconf wraps them in
@@ -215,6 +215,8 @@ class PledgeJSONFeed(PledgeFeed):
 class CorrectionFeed(StatusChangeFeed):
     """Every public correction to the record: what changed and why."""
 
+    url_name = "correction_feed"
+
     def title(self):
         return _("Korea Pledge Tracker: corrections")
 
@@ -223,9 +225,6 @@ class CorrectionFeed(StatusChangeFeed):
 
     def link(self):
         return absolute_url(reverse("correction_list"))
-
-    def feed_url(self):
-        return absolute_url(reverse("correction_feed"))
 
     def items(self):
         return Correction.objects.public()[:ITEMS]
@@ -267,3 +266,8 @@ class CorrectionFeed(StatusChangeFeed):
 
     def item_updateddate(self, correction):
         return correction.created_at
+
+
+class CorrectionJSONFeed(CorrectionFeed):
+    feed_type = JSONFeed
+    url_name = "correction_feed_json"

@@ -122,6 +122,11 @@ urlpatterns += i18n_patterns(
     path("about/", public.about, name="about"),
     path("corrections/", public.correction_list, name="correction_list"),
     path("corrections/feed/", public_view(feeds.CorrectionFeed()), name="correction_feed"),
+    path(
+        "corrections/feed/json/",
+        public_view(feeds.CorrectionJSONFeed()),
+        name="correction_feed_json",
+    ),
     path("feed/", public_view(feeds.StatusChangeFeed()), name="feed"),
     path("feed/json/", public_view(feeds.StatusChangeJSONFeed()), name="feed_json"),
     path("api/", api.docs, name="api_docs"),
