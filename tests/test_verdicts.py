@@ -1,6 +1,7 @@
 """Verdicts others can read: ClaimReview on each pledge page, the crosswalk on /about/ and the
 embeddable status badge."""
 
+import colorsys
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -8,6 +9,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from tests.factories import PledgeFactory, published_update
@@ -165,6 +167,46 @@ def test_badge_is_well_formed_svg_in_the_status_colour_with_a_title(client, stat
 
 def test_badge_colours_differ_per_status():
     assert len(set(BADGE_COLOURS.values())) == len(Status)
+
+
+def site_status_colours():
+    """Each status's colour as the site's own badges show it (site.css custom properties)."""
+    css = (settings.BASE_DIR / "tracker" / "static" / "tracker" / "site.css").read_text()
+    return dict(re.findall(r"--st-(\w+):\s*(#[0-9a-fA-F]{6});", css))
+
+
+def luminance(colour):
+    def channel(c):
+        c = int(c, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def hue(colour):
+    return colorsys.rgb_to_hls(*(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)))[0] * 360
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_a_badge_has_the_sites_colour_for_its_status_and_readable_white_text(client, status):
+    pledge = PledgeFactory()
+    if status != Status.NOT_YET_RATED:
+        published_update(
+            pledge, status=status, as_of=pledge.statement.date, public_note="x", author=None
+        )
+    _, svg = badge(client, pledge)
+    fill = [rect.get("fill") for rect in svg.iter(f"{SVG}rect")][-1]
+    assert fill.lower() == site_status_colours()[status.value].lower()
+    assert svg.find(f"{SVG}g").get("fill") == "#ffffff"
+    # WCAG AA for small text: white on the status colour at 4.5:1 or more.
+    assert (1.05) / (luminance(fill) + 0.05) >= 4.5, (status, fill)
+
+
+def test_achieved_reads_green_and_broken_reads_red():
+    colours = site_status_colours()
+    assert 90 <= hue(colours["achieved"]) <= 160
+    assert hue(colours["broken"]) <= 15 or hue(colours["broken"]) >= 345
 
 
 def test_badge_is_safe_to_embed_cross_site(client, record):
