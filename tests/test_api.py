@@ -2,6 +2,7 @@
 
 import json
 
+import openapi_spec_validator
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -205,6 +206,17 @@ def test_query_counts_do_not_grow_with_the_record(client, django_assert_max_num_
         cache.clear()
         with django_assert_max_num_queries(most, info=url):
             client.get(url)
+
+
+def test_the_document_is_a_valid_openapi_3_1_document_a_client_generator_can_read(client):
+    document = client.get("/api/openapi.json").json()
+    openapi_spec_validator.validate(document)  # raises on an invalid document
+    assert document["openapi"] == "3.1.0"
+    operations = [op["operationId"] for path in document["paths"].values() for op in path.values()]
+    assert len(operations) == len(set(operations)) == 5  # each named once, for generated methods
+    broken = {**document, "paths": {"/api/x.json": {"get": {"responses": {"200": {}}}}}}
+    with pytest.raises(openapi_spec_validator.validation.exceptions.OpenAPIValidationError):
+        openapi_spec_validator.validate(broken)
 
 
 def test_the_document_is_json_with_a_server(client):
