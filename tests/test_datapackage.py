@@ -177,3 +177,72 @@ def test_an_unapproved_status_update_is_not_in_the_package(client, record, state
     for name, text in files.items():
         assert "UNAPPROVED" not in text, name
     assert str(update.pk) not in {r["id"] for r in rows(files["status_updates.csv"])}
+
+
+# Licence and sources ----------------------------------------------------------------------
+
+# Written out, not read from the code: the licence must be the same wherever it is published.
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_the_licence_is_the_same_everywhere_it_is_published(client, record):
+    descriptor = json.loads(unzip(client)[DESCRIPTOR])
+    assert descriptor["licenses"] == [
+        {
+            "name": "CC-BY-4.0",
+            "path": LICENCE_URL,
+            "title": "Creative Commons Attribution 4.0 International",
+        }
+    ]
+    assert "not ours to licence" in descriptor["description"]
+    info = client.get("/api/openapi.json").json()["info"]
+    assert info["license"] == {
+        "name": "Creative Commons Attribution 4.0 International",
+        "identifier": "CC-BY-4.0",
+    }
+    for page in ("/en/data/", "/en/about/"):
+        html = body(client.get(page))
+        assert f'<a href="{LICENCE_URL}" rel="license">' in html, page
+        assert "<code>CC-BY-4.0</code>" in html, page
+        assert "crediting “Korea Pledge Tracker”" in html, page
+        assert "not ours to licence" in html, page
+    assert '<a href="/en/about/#licence">Creative Commons' in body(client.get("/en/api/"))
+
+
+def test_the_licence_reads_in_korean_on_the_korean_pages(client, record):
+    title = "크리에이티브 커먼즈 저작자표시 4.0 국제"
+    for page in ("/ko/data/", "/ko/about/"):
+        html = body(client.get(page))
+        assert f'<a href="{LICENCE_URL}" rel="license">{title}</a>' in html, page
+        assert "<code>CC-BY-4.0</code>" in html, page
+        assert "not ours to licence" not in html, page
+    assert '<a href="/ko/about/#licence">크리에이티브 커먼즈' in body(client.get("/ko/api/"))
+
+
+def test_every_published_statement_is_a_source_with_its_publisher(client, record):
+    sources = json.loads(unzip(client)[DESCRIPTOR])["sources"]
+    by_statement = {s["statement"]: s for s in sources if "statement" in s}
+    assert set(by_statement) == {"korea-asean-forum", "economic-security-talks"}
+    assert by_statement["korea-asean-forum"] == {
+        "title": "Ministry of Foreign Affairs: Keynote at the Korea–ASEAN forum",
+        "statement": "korea-asean-forum",
+        "path": "https://www.mofa.go.kr/eng/example",
+    }
+    # No address on record, none given.
+    assert "path" not in by_statement["economic-security-talks"]
+
+
+def test_the_seed_documents_are_the_sources_with_no_address_made_up(client, db):
+    call_command("loaddata", "tracker", verbosity=0)
+    sources = json.loads(unzip(client)[DESCRIPTOR])["sources"]
+    documents = [s for s in sources if "statement" in s]
+    assert [s["title"].split(":", 1)[0] for s in documents] == [
+        "Ministry of Foreign Affairs (외교부)",
+        "AJP",
+        "Publisher not named in the source",
+        "The Asia Business Daily",
+        "Ministry of Foreign Affairs",
+    ]
+    # The fixtures record no source address for the seed documents: no path is invented.
+    assert not [s for s in documents if "path" in s]
+

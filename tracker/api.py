@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
+from tracker.datapackage import LICENSE
 from tracker.exports import API_FIELDS
 from tracker.filters import CachedRowsPaginator, RowsPaginator
 from tracker.models import (
@@ -439,7 +440,7 @@ def openapi(server):
                 "evidenced history of each pledge's status. Read-only, no key; only what the "
                 "site publishes. Lists are paginated, 100 a page."
             ),
-            "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
+            "license": {"name": LICENSE["title"], "identifier": LICENSE["name"]},
         },
         "servers": [{"url": server}],
         "paths": {

@@ -11,6 +11,9 @@ counterparts and topics those pledges name. Internal notes have no field here at
 
 package_folder() builds the files once per revision into a folder of TRACKER_EXPORT_DIR,
 with a zip of the lot, so a download is a file read.
+
+LICENSE is the licence of the record as data, wherever it is published: this package, the
+JSON API (its OpenAPI document), /data/ and /about/ ({% licence %} in tracker_tags).
 """
 
 import csv
@@ -49,10 +52,21 @@ PACKAGE_NAME = "korea-pledge-tracker"
 ZIP_NAME = f"{PACKAGE_NAME}.zip"
 DESCRIPTOR = "datapackage.json"
 LICENSE = {
-    "name": "CC-BY-4.0",
+    "name": "CC-BY-4.0",  # the SPDX identifier
     "path": "https://creativecommons.org/licenses/by/4.0/",
-    "title": gettext_noop("Creative Commons Attribution 4.0"),
+    "title": gettext_noop("Creative Commons Attribution 4.0 International"),
 }
+ATTRIBUTION = gettext_noop("Korea Pledge Tracker")
+# What the licence covers, in the package and on /data/ and /about/: our work, not the
+# words we quote. Statements' texts and pledges' quotes are reproduced from their
+# publishers so that each verdict can be checked, and stay theirs.
+LICENSE_SCOPE = gettext_noop(
+    "The licence covers our work: the structure of the record, titles, descriptions, "
+    "statuses, dates, notes and the links between them. The texts of statements and the "
+    "quotes taken from them are reproduced from their publishers, named with each "
+    "statement, so that every verdict can be checked against the words; they remain "
+    "theirs and are not ours to licence."
+)
 
 
 @dataclass
@@ -288,7 +302,8 @@ TABLES = [
                 "string",
                 gettext_noop(
                     "The cleaned full text; paragraphs separated by a blank "
-                    "line. Every pledge's quote occurs in it verbatim."
+                    "line. Every pledge's quote occurs in it verbatim. The publisher's words, "
+                    "not covered by our licence."
                 ),
                 lambda s: s.text,
             ),
@@ -673,28 +688,42 @@ FILES = [DESCRIPTOR, *TABLES_BY_PATH, ZIP_NAME]
 
 
 def descriptor():
-    """datapackage.json, as a dict."""
+    """datapackage.json, as a dict (in English, for the tools that read it): one query, for
+    the sources."""
     return {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
         "title": "Korea Pledge Tracker: the public record",
         "description": "Korea's diplomatic pledges: the statements they were made in, each "
         "pledge as a verbatim quote, and the dated, evidenced history of its status. Only "
-        "what the site publishes.",
+        f"what the site publishes. Licence: {LICENSE['title']}, attribution "
+        f"“{ATTRIBUTION}”. {LICENSE_SCOPE}",
         "homepage": absolute_url(reverse("data")),
         "licenses": [LICENSE],
+        "contributors": [{"title": ATTRIBUTION, "path": absolute_url(reverse("about"))}],
         "sources": [
-            {"title": "Korea Pledge Tracker", "path": absolute_url(reverse("home"))},
-            {
-                "title": "Official statements of the Korean government and news reports, "
-                "each named by source_url in statements.csv",
-            },
-            {
-                "title": "Follow-up evidence: the pages linked in evidence.csv",
-            },
+            *statement_sources(),
+            {"title": "Follow-up evidence: the pages linked in evidence.csv, each by its url"},
         ],
         "resources": [t.resource() for t in TABLES],
     }
+
+
+def statement_sources():
+    """Each published statement as a source: its publisher and title, with its address
+    where the record has one (none is made up: a statement without one has no path)."""
+    sources = []
+    for title, publisher, url, slug in _public_statements().values_list(
+        "title", "publisher", "source_url", "slug"
+    ):
+        source = {
+            "title": f"{publisher or 'Publisher not named in the source'}: {title}",
+            "statement": slug,
+        }
+        if url:
+            source["path"] = url
+        sources.append(source)
+    return sources
 
 
 def _cell(value):

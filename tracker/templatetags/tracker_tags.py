@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
+from tracker import datapackage
 from tracker.api import type_in_words
 from tracker.exports import HTMLSafeJSONEncoder
 from tracker.i18n import other_languages, page_addresses
@@ -500,6 +501,18 @@ def corrected_fields(correction):
     ]
     names = capfirst(", ".join(row["label"] for row in rows).lower())
     return {"names": names, "rows": rows}
+
+
+@register.inclusion_tag("public/_licence.html")
+def licence():
+    """The licence of the record as data (tracker.datapackage.LICENSE), what it covers and
+    how to credit it, in the page's language: the one paragraph /data/ and /about/ show."""
+    return {
+        "licence": datapackage.LICENSE,
+        "title": gettext(datapackage.LICENSE["title"]),
+        "scope": gettext(datapackage.LICENSE_SCOPE),
+        "attribution": gettext(datapackage.ATTRIBUTION),
+    }
 
 
 @register.filter

@@ -70,6 +70,7 @@ def docs(request):
     context = {
         "document": document,
         "description": gettext(document["info"]["description"]),
+        "licence": gettext(document["info"]["license"]["name"]),
         "operations": api.operations(document),
         "schemas": api.schemas(document),
     }

@@ -46,8 +46,6 @@ def data_page(request):
     ]
     context = {
         "tables": tables,
-        "package": datapackage.descriptor(),
-        "licence_title": gettext(datapackage.LICENSE["title"]),
         "zip_name": datapackage.ZIP_NAME,
         "zip_size": (folder / datapackage.ZIP_NAME).stat().st_size,
     }
