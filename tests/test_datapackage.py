@@ -246,3 +246,11 @@ def test_the_seed_documents_are_the_sources_with_no_address_made_up(client, db):
     # The fixtures record no source address for the seed documents: no path is invented.
     assert not [s for s in documents if "path" in s]
 
+
+def test_the_whole_record_is_one_click_from_every_page(client, record):
+    for page in ("/en/", f"/en/pledges/{record.aid.slug}/", "/en/corrections/"):
+        html = body(client.get(page))
+        assert 'href="/en/data/">Open data</a>' in html, page
+        assert 'href="/en/api/">API</a>' in html, page
+    assert 'href="/ko/data/">공개 데이터</a>' in body(client.get("/ko/"))
+    assert f'href="/data/{ZIP_NAME}" download>' in body(client.get("/en/data/"))
