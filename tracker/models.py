@@ -16,10 +16,11 @@ from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.functional import cached_property
 from django.utils.text import slugify
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, override, pgettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tracker import search as searching
@@ -38,10 +39,10 @@ def length_limit(limit):
 
 
 class DatePrecision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
-    UNKNOWN = "unknown", "Unknown"
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 def start_of_period(date, precision):
@@ -90,9 +91,9 @@ def absolute_url(path):
 class Basis(models.TextChoices):
     """Where a date or a name comes from."""
 
-    STATED = "stated", "Stated in the source"
-    INFERRED = "inferred", "Inferred"
-    OTHER_SOURCE = "other_source", "From another source"
+    STATED = "stated", _("Stated in the source")
+    INFERRED = "inferred", _("Inferred")
+    OTHER_SOURCE = "other_source", _("From another source")
 
 
 @dataclass(frozen=True)
@@ -132,25 +133,25 @@ def basis_errors(basis, note, source_url, source_title, *, prefix=""):
     """What is missing for a basis to be checkable: reasoning, or a citation."""
     errors = {}
     if basis == Basis.INFERRED and not note.strip():
-        errors[f"{prefix}basis_note"] = "Say how it was inferred."
+        errors[f"{prefix}basis_note"] = _("Say how it was inferred.")
     if basis == Basis.OTHER_SOURCE:
         if not source_url:
-            errors[f"{prefix}source_url"] = "Give the address of the other source."
+            errors[f"{prefix}source_url"] = _("Give the address of the other source.")
         if not source_title.strip():
-            errors[f"{prefix}source_title"] = "Give the title of the other source."
+            errors[f"{prefix}source_title"] = _("Give the title of the other source.")
     return errors
 
 
 class Status(models.TextChoices):
     """Where a pledge stands. Overdue is never a status: it is computed from the target date."""
 
-    NOT_YET_RATED = "not_yet_rated", "Not yet rated"
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    STALLED = "stalled", "Stalled"
-    PARTIALLY_ACHIEVED = "partially_achieved", "Partially achieved"
-    ACHIEVED = "achieved", "Achieved"
-    BROKEN = "broken", "Broken or abandoned"
+    NOT_YET_RATED = "not_yet_rated", _("Not yet rated")
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    STALLED = "stalled", _("Stalled")
+    PARTIALLY_ACHIEVED = "partially_achieved", _("Partially achieved")
+    ACHIEVED = "achieved", _("Achieved")
+    BROKEN = "broken", _("Broken or abandoned")
 
     @classmethod
     def open_values(cls):
@@ -182,13 +183,13 @@ STATUS_SCORES = {
 }
 
 STATUS_DESCRIPTIONS = {
-    Status.NOT_YET_RATED: "We have recorded the pledge but not yet assessed any follow-up.",
-    Status.NOT_STARTED: "Assessed, and no action towards the pledge is on the record yet.",
-    Status.IN_PROGRESS: "Documented action towards the pledge is under way.",
-    Status.STALLED: "Action began but has stopped, or is blocked, with no recent progress.",
-    Status.PARTIALLY_ACHIEVED: "Delivered in part, or in a weaker form than pledged.",
-    Status.ACHIEVED: "Delivered as pledged, with evidence.",
-    Status.BROKEN: "Abandoned, reversed or made impossible, with evidence.",
+    Status.NOT_YET_RATED: _("We have recorded the pledge but not yet assessed any follow-up."),
+    Status.NOT_STARTED: _("Assessed, and no action towards the pledge is on the record yet."),
+    Status.IN_PROGRESS: _("Documented action towards the pledge is under way."),
+    Status.STALLED: _("Action began but has stopped, or is blocked, with no recent progress."),
+    Status.PARTIALLY_ACHIEVED: _("Delivered in part, or in a weaker form than pledged."),
+    Status.ACHIEVED: _("Delivered as pledged, with evidence."),
+    Status.BROKEN: _("Abandoned, reversed or made impossible, with evidence."),
 }
 
 
@@ -275,23 +276,23 @@ class GroupTally:
 
 
 class Specificity(models.TextChoices):
-    CONCRETE = "concrete", "Concrete: checkable"
-    ASPIRATIONAL = "aspirational", "Aspirational: a direction, hard to check"
+    CONCRETE = "concrete", _("Concrete: checkable")
+    ASPIRATIONAL = "aspirational", _("Aspirational: a direction, hard to check")
 
 
 class CounterpartKind(models.TextChoices):
-    COUNTRY = "country", "Country"
-    ORGANISATION = "organisation", "International organisation"
-    REGION = "region", "Region"
-    GROUPING = "grouping", "Grouping or initiative"
+    COUNTRY = "country", _("Country")
+    ORGANISATION = "organisation", _("International organisation")
+    REGION = "region", _("Region")
+    GROUPING = "grouping", _("Grouping or initiative")
 
 
 class StatementKind(models.TextChoices):
-    SPEECH = "speech", "Speech"
-    PRESS_RELEASE = "press_release", "Press release"
-    CABINET_REMARKS = "cabinet_remarks", "Cabinet-meeting remarks"
-    NEWS_REPORT = "news_report", "News report"
-    READOUT = "readout", "Meeting readout"
+    SPEECH = "speech", _("Speech")
+    PRESS_RELEASE = "press_release", _("Press release")
+    CABINET_REMARKS = "cabinet_remarks", _("Cabinet-meeting remarks")
+    NEWS_REPORT = "news_report", _("News report")
+    READOUT = "readout", _("Meeting readout")
 
 
 class SluggedModel(models.Model):
@@ -321,8 +322,8 @@ class NamedModel(SluggedModel):
     """Reference data known by its name: counterparts, topics, bodies, people."""
 
     slug_source = "name"
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=200, unique=True, blank=True, verbose_name=_("slug"))
 
     class Meta:
         abstract = True
@@ -388,20 +389,25 @@ class Counterpart(PledgeGroup):
     """A country, organisation, region or grouping that a pledge is made to or about."""
 
     Kind = CounterpartKind
-    kind = models.CharField(max_length=20, choices=Kind)
+    kind = models.CharField(max_length=20, choices=Kind, verbose_name=_("kind"))
     members = models.ManyToManyField(
         "self",
         symmetrical=False,
         blank=True,
         related_name="groupings",
-        help_text="For a grouping: the countries in it. Its pledges then also count for each "
-        "member, marked as made via the grouping.",
+        help_text=_(
+            "For a grouping: the countries in it. Its pledges then also count for each "
+            "member, marked as made via the grouping."
+        ),
+        verbose_name=_("members"),
     )
     history = HistoricalRecords()
 
     objects = CounterpartQuerySet.as_manager()
 
     class Meta(NamedModel.Meta):
+        verbose_name = _("counterpart")
+        verbose_name_plural = _("counterparts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=CounterpartKind.values), name="counterpart_kind_valid"
@@ -429,6 +435,10 @@ class Counterpart(PledgeGroup):
 class Topic(PledgeGroup):
     history = HistoricalRecords()
 
+    class Meta(NamedModel.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
     def get_absolute_url(self):
         return reverse("topic_detail", args=[self.slug])
 
@@ -439,12 +449,15 @@ class Topic(PledgeGroup):
 class CounterpartAlias(models.Model):
     """Another name for a counterpart in statements: "Washington" for the United States."""
 
-    counterpart = models.ForeignKey(Counterpart, on_delete=models.CASCADE, related_name="aliases")
-    alias = models.CharField(max_length=200, unique=True)
+    counterpart = models.ForeignKey(
+        Counterpart, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("counterpart")
+    )
+    alias = models.CharField(max_length=200, unique=True, verbose_name=_("alias"))
 
     class Meta:
+        verbose_name = _("counterpart alias")
+        verbose_name_plural = _("counterpart aliases")
         ordering = ["alias"]
-        verbose_name_plural = "counterpart aliases"
 
     def __str__(self):
         return f"{self.alias} → {self.counterpart}"
@@ -453,10 +466,14 @@ class CounterpartAlias(models.Model):
 class TopicKeyword(models.Model):
     """A word or phrase that marks a pledge as being about a topic."""
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="keywords")
-    keyword = models.CharField(max_length=200)
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="keywords", verbose_name=_("topic")
+    )
+    keyword = models.CharField(max_length=200, verbose_name=_("keyword"))
 
     class Meta:
+        verbose_name = _("topic keyword")
+        verbose_name_plural = _("topic keywords")
         ordering = ["keyword"]
         constraints = [
             models.UniqueConstraint(fields=["topic", "keyword"], name="topic_keyword_once")
@@ -470,19 +487,26 @@ class Body(NamedModel):
     """A government body that issues statements or is responsible for pledges."""
 
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        verbose_name=_("parent body"),
     )
     history = HistoricalRecords()
 
     class Meta(NamedModel.Meta):
-        verbose_name_plural = "bodies"
+        verbose_name = _("body")
+        verbose_name_plural = _("bodies")
 
 
 class Person(NamedModel):
     history = HistoricalRecords()
 
     class Meta(NamedModel.Meta):
-        verbose_name_plural = "people"
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
 
 
 def content_hash(text):
@@ -510,64 +534,101 @@ class Statement(SluggedModel):
     """A speech, press release, cabinet remarks, news report or meeting readout."""
 
     Kind = StatementKind
-    title = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=200, unique=True, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind)
-    speakers = models.ManyToManyField(Person, through="Speaker", blank=True)
-    issuing_body = models.ForeignKey(
-        Body, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    slug = models.SlugField(max_length=200, unique=True, blank=True, verbose_name=_("slug"))
+    kind = models.CharField(max_length=20, choices=Kind, verbose_name=_("kind"))
+    speakers = models.ManyToManyField(
+        Person, through="Speaker", blank=True, verbose_name=_("speakers")
     )
-    event = models.CharField(max_length=300, blank=True)
-    venue = models.CharField(max_length=300, blank=True)
+    issuing_body = models.ForeignKey(
+        Body,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statements",
+        verbose_name=_("issuing body"),
+    )
+    event = models.CharField(max_length=300, blank=True, verbose_name=_("event"))
+    venue = models.CharField(max_length=300, blank=True, verbose_name=_("venue"))
     date = models.DateField(
         null=True,
         blank=True,
-        help_text="For month or year precision any day in the period will do: "
-        "it is stored as the first day and shown only as precisely as the precision says.",
+        help_text=_(
+            "For month or year precision any day in the period will do: "
+            "it is stored as the first day and shown only as precisely as the precision says."
+        ),
+        verbose_name=_("date"),
     )
     date_precision = models.CharField(
-        max_length=10, choices=DatePrecision, default=DatePrecision.DAY
+        max_length=10,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
+        verbose_name=_("date precision"),
     )
     date_note = models.CharField(
-        max_length=500, blank=True, help_text="What the source says about the date, in its words."
+        max_length=500,
+        blank=True,
+        help_text=_("What the source says about the date, in its words."),
+        verbose_name=_("date note"),
     )
     date_basis = models.CharField(
         max_length=20,
         choices=Basis,
         default=Basis.STATED,
-        help_text="Where the date comes from: the source itself, our inference, or another source.",
+        help_text=_(
+            "Where the date comes from: the source itself, our inference, or another source."
+        ),
+        verbose_name=_("date basis"),
     )
     date_basis_note = models.TextField(
         blank=True,
         validators=length_limit(NOTE_LIMIT),
-        help_text="The reasoning (inferred), or what the other source says.",
+        help_text=_("The reasoning (inferred), or what the other source says."),
+        verbose_name=_("date basis note"),
     )
-    date_source_url = models.URLField(max_length=500, blank=True)
-    date_source_title = models.CharField(max_length=300, blank=True)
+    date_source_url = models.URLField(
+        max_length=500, blank=True, verbose_name=_("date source address")
+    )
+    date_source_title = models.CharField(
+        max_length=300, blank=True, verbose_name=_("date source title")
+    )
     date_doubt = models.CharField(
-        max_length=500, blank=True, help_text="If we doubt the date: why. Shown wherever it is."
+        max_length=500,
+        blank=True,
+        help_text=_("If we doubt the date: why. Shown wherever it is."),
+        verbose_name=_("doubt about the date"),
     )
-    publisher = models.CharField(max_length=200, blank=True, help_text="Publisher or outlet.")
-    source_url = models.URLField(max_length=500, blank=True)
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text=_("Publisher or outlet."), verbose_name=_("publisher")
+    )
+    source_url = models.URLField(max_length=500, blank=True, verbose_name=_("source address"))
     source_file = models.CharField(
-        max_length=200, blank=True, help_text="The archived source document this text comes from."
+        max_length=200,
+        blank=True,
+        help_text=_("The archived source document this text comes from."),
+        verbose_name=_("source file"),
     )
-    language = models.CharField(max_length=10, default="en")
+    language = models.CharField(max_length=10, default="en", verbose_name=_("language"))
     text = models.TextField(
         validators=length_limit(STATEMENT_TEXT_LIMIT),
-        help_text="The cleaned full text: paragraphs separated by a blank line, "
-        "no site menus or footers.",
+        help_text=_(
+            "The cleaned full text: paragraphs separated by a blank line, no site menus or footers."
+        ),
+        verbose_name=_("text"),
     )
     notes = models.TextField(
         validators=length_limit(NOTE_LIMIT),
         blank=True,
-        help_text="Public curator's notes: inconsistencies in the source, odd titles, "
-        "what the source leaves unsaid.",
+        help_text=_(
+            "Public curator's notes: inconsistencies in the source, odd titles, "
+            "what the source leaves unsaid."
+        ),
+        verbose_name=_("notes"),
     )
-    is_published = models.BooleanField(default=False, db_index=True)
+    is_published = models.BooleanField(default=False, db_index=True, verbose_name=_("published"))
     content_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     objects = StatementQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -576,6 +637,8 @@ class Statement(SluggedModel):
     CORRECTED_FIELDS = ["title", "date", "date_precision", "issuing_body"]
 
     class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         ordering = [F("date").desc(nulls_last=True), "title"]
         constraints = [
             models.CheckConstraint(
@@ -645,40 +708,55 @@ class Statement(SluggedModel):
 class Speaker(models.Model):
     """A person speaking in a statement, with the office the source gives them."""
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="speaker_set")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="speaker_set")
-    office = models.CharField(max_length=300, help_text="The office as the source names it.")
-    role = models.CharField(max_length=100, blank=True, help_text="e.g. opening remarks")
-    order = models.PositiveSmallIntegerField(default=0)
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="speaker_set", verbose_name=_("statement")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="speaker_set", verbose_name=_("person")
+    )
+    office = models.CharField(
+        max_length=300, help_text=_("The office as the source names it."), verbose_name=_("office")
+    )
+    role = models.CharField(
+        max_length=100, blank=True, help_text=_("e.g. opening remarks"), verbose_name=_("role")
+    )
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
     basis = models.CharField(
         max_length=20,
         choices=Basis,
         default=Basis.STATED,
-        help_text="Where the name and office come from.",
+        help_text=_("Where the name and office come from."),
+        verbose_name=_("basis"),
     )
     basis_note = models.TextField(
         blank=True,
         validators=length_limit(NOTE_LIMIT),
-        help_text="The reasoning (inferred), or what the other source says.",
+        help_text=_("The reasoning (inferred), or what the other source says."),
+        verbose_name=_("basis note"),
     )
-    source_url = models.URLField(max_length=500, blank=True)
-    source_title = models.CharField(max_length=300, blank=True)
+    source_url = models.URLField(max_length=500, blank=True, verbose_name=_("source address"))
+    source_title = models.CharField(max_length=300, blank=True, verbose_name=_("source title"))
     doubt = models.CharField(
         max_length=500,
         blank=True,
-        help_text="If we doubt this name or office: why. Marked wherever it appears.",
+        help_text=_("If we doubt this name or office: why. Marked wherever it appears."),
+        verbose_name=_("doubt"),
     )
     attribution = models.SlugField(
         max_length=220,
         default="",
         editable=False,
         db_index=True,
-        help_text="Person, office and doubt: the speaker filter's key, so one person's "
-        "attributions under different offices, or doubted ones, are never merged.",
+        help_text=_(
+            "Person, office and doubt: the speaker filter's key, so one person's "
+            "attributions under different offices, or doubted ones, are never merged."
+        ),
     )
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
         ordering = ["order", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -752,19 +830,19 @@ MIN_QUOTE_LENGTH = 20
 def quote_error(quote, statement):
     """The message for a quote that is not verbatim in its statement, or None if it is."""
     if not quote:
-        return "Enter the verbatim quote."
+        return _("Enter the verbatim quote.")
     if len(quote.strip()) < MIN_QUOTE_LENGTH:
         # A pledge is at least a clause; a word or a letter would mark every place it occurs.
-        return (
-            f"A quote this short ({len(quote.strip())} characters) cannot be a pledge: copy "
-            f"at least {MIN_QUOTE_LENGTH} characters, the whole clause that makes the pledge."
-        )
+        return _(
+            "A quote this short (%(length)d characters) cannot be a pledge: copy at least "
+            "%(minimum)d characters, the whole clause that makes the pledge."
+        ) % {"length": len(quote.strip()), "minimum": MIN_QUOTE_LENGTH}
     if statement is None or quote in statement.text:
         return None
-    return (
-        f"The quote must appear word for word in the text of “{statement}”. "
-        "Copy it from the statement text; check quotation marks, dashes and spaces."
-    )
+    return _(
+        "The quote must appear word for word in the text of “%(statement)s”. Copy it from "
+        "the statement text; check quotation marks, dashes and spaces."
+    ) % {"statement": statement}
 
 
 def _statement_of(obj):
@@ -1059,7 +1137,10 @@ class StaleVersion(Exception):
         self.pledge = pledge
 
     def __str__(self):
-        return f"Pledge {self.pledge.pk} has changed (now version {self.pledge.version})."
+        return _("Pledge %(pk)s has changed (now version %(version)s).") % {
+            "pk": self.pledge.pk,
+            "version": self.pledge.version,
+        }
 
 
 class Pledge(SluggedModel):
@@ -1069,19 +1150,34 @@ class Pledge(SluggedModel):
         Statement,
         on_delete=models.PROTECT,
         related_name="pledges",
-        help_text="The statement in which the pledge was (first) made.",
+        help_text=_("The statement in which the pledge was (first) made."),
+        verbose_name=_("statement"),
     )
     quote = models.TextField(
         validators=length_limit(QUOTE_LIMIT),
-        help_text="Verbatim: must occur exactly in the statement's text.",
+        help_text=_("Verbatim: must occur exactly in the statement's text."),
+        verbose_name=_("quote"),
     )
-    title = models.CharField(max_length=200, help_text="A short title in plain words.")
-    slug = models.SlugField(max_length=200, unique=True, blank=True)
-    description = models.TextField(validators=length_limit(NOTE_LIMIT), blank=True)
-    counterparts = models.ManyToManyField(Counterpart, blank=True, related_name="pledges")
-    topics = models.ManyToManyField(Topic, blank=True, related_name="pledges")
+    title = models.CharField(
+        max_length=200, help_text=_("A short title in plain words."), verbose_name=_("title")
+    )
+    slug = models.SlugField(max_length=200, unique=True, blank=True, verbose_name=_("slug"))
+    description = models.TextField(
+        validators=length_limit(NOTE_LIMIT), blank=True, verbose_name=_("description")
+    )
+    counterparts = models.ManyToManyField(
+        Counterpart, blank=True, related_name="pledges", verbose_name=_("counterparts")
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="pledges", verbose_name=_("topics")
+    )
     responsible_body = models.ForeignKey(
-        Body, null=True, blank=True, on_delete=models.PROTECT, related_name="pledges"
+        Body,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        verbose_name=_("responsible body"),
     )
     maker = models.ForeignKey(
         Speaker,
@@ -1089,40 +1185,57 @@ class Pledge(SluggedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="pledges_made",
-        help_text="The speaker of the statement who made this pledge. Leave empty when the "
-        "source names no person: the statement's issuing body made it.",
+        help_text=_(
+            "The speaker of the statement who made this pledge. Leave empty when the "
+            "source names no person: the statement's issuing body made it."
+        ),
+        verbose_name=_("made by"),
     )
     target_date = models.DateField(
         null=True,
         blank=True,
-        help_text="When it is due. For month or year precision any day in the period "
-        "will do: the pledge is due by the period's last day.",
+        help_text=_(
+            "When it is due. For month or year precision any day in the period "
+            "will do: the pledge is due by the period's last day."
+        ),
+        verbose_name=_("target date"),
     )
     target_precision = models.CharField(
-        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
+        max_length=10,
+        choices=DatePrecision,
+        default=DatePrecision.UNKNOWN,
+        verbose_name=_("target precision"),
     )
-    target_note = models.CharField(max_length=500, blank=True)
+    target_note = models.CharField(max_length=500, blank=True, verbose_name=_("target note"))
     target_basis = models.CharField(
         max_length=20,
         choices=Basis,
         default=Basis.STATED,
-        help_text="Where the target date comes from; the target note gives the reasoning.",
+        help_text=_("Where the target date comes from; the target note gives the reasoning."),
+        verbose_name=_("target basis"),
     )
     target_deadline = models.DateField(
         null=True,
         blank=True,
         editable=False,
         db_index=True,
-        help_text="Derived: the last day of the target period.",
+        help_text=_("Derived: the last day of the target period."),
+        verbose_name=_("target deadline"),
     )
-    specificity = models.CharField(max_length=20, choices=Specificity, default=Specificity.CONCRETE)
+    specificity = models.CharField(
+        max_length=20,
+        choices=Specificity,
+        default=Specificity.CONCRETE,
+        verbose_name=_("specificity"),
+    )
     status = models.CharField(
         max_length=20,
         choices=Status,
         default=Status.NOT_YET_RATED,
         editable=False,
         db_index=True,
-        help_text="Denormalised from the latest status update.",
+        help_text=_("Denormalised from the latest status update."),
+        verbose_name=_("status"),
     )
     latest_update = models.ForeignKey(
         "StatusUpdate",
@@ -1131,13 +1244,17 @@ class Pledge(SluggedModel):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("latest update"),
     )
     version = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Counts status updates; guards concurrent edits."
+        default=0,
+        editable=False,
+        help_text=_("Counts status updates; guards concurrent edits."),
+        verbose_name=_("version"),
     )
-    is_published = models.BooleanField(default=False, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    is_published = models.BooleanField(default=False, db_index=True, verbose_name=_("published"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     objects = PledgeQuerySet.as_manager()
     # The status fields move with each status update, which is its own history.
@@ -1150,6 +1267,8 @@ class Pledge(SluggedModel):
     CORRECTED_FIELDS = ["quote", "title", "statement", "target_date", "target_precision"]
 
     class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
         ordering = ["statement", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -1203,12 +1322,12 @@ class Pledge(SluggedModel):
         if message := quote_error(self.quote, _statement_of(self)):
             errors["quote"] = message
         if self.target_precision != DatePrecision.UNKNOWN and self.target_date is None:
-            errors["target_date"] = "Give a target date, or set the precision to unknown."
+            errors["target_date"] = _("Give a target date, or set the precision to unknown.")
         if self.target_basis == Basis.INFERRED and not self.target_note.strip():
-            errors["target_note"] = "Say how the target date was inferred."
+            errors["target_note"] = _("Say how the target date was inferred.")
         statement = _statement_of(self)
         if self.maker_id and statement and self.maker.statement_id != statement.pk:
-            errors["maker"] = "The maker must be one of this statement's speakers."
+            errors["maker"] = _("The maker must be one of this statement's speakers.")
         if errors:
             raise ValidationError(errors)
 
@@ -1302,17 +1421,16 @@ class Pledge(SluggedModel):
         errors = {}
         for name, note in (("public_note", public_note), ("internal_note", internal_note)):
             if len(note) > NOTE_LIMIT:
-                errors[name] = (
-                    f"Too long to save: at most {NOTE_LIMIT:,} characters, and this has "
-                    f"{len(note)}. Shorten it; nothing was saved and your text is kept."
-                )
+                errors[name] = _(
+                    "Too long to save: at most %(limit)s characters, and this has %(length)s. "
+                    "Shorten it; nothing was saved and your text is kept."
+                ) % {"limit": number_format(NOTE_LIMIT, force_grouping=True), "length": len(note)}
         if as_of and as_of > timezone.localdate():
-            errors["as_of"] = "The as-of date cannot be in the future."
+            errors["as_of"] = _("The as-of date cannot be in the future.")
         if self.needs_public_note(status, public_note):
-            errors["public_note"] = (
-                f"The status changes from “{self.get_status_display()}”: "
-                "explain why in a public note."
-            )
+            errors["public_note"] = _(
+                "The status changes from “%(status)s”: explain why in a public note."
+            ) % {"status": self.get_status_display()}
         return errors
 
     def needs_public_note(self, status, public_note):
@@ -1353,7 +1471,7 @@ class Pledge(SluggedModel):
         for url, title in evidence:
             url_validator(url)
             if not title.strip():
-                raise ValidationError({"evidence": "Every evidence link needs a title."})
+                raise ValidationError({"evidence": _("Every evidence link needs a title.")})
 
         try:
             with transaction.atomic():
@@ -1464,15 +1582,25 @@ def needs_review(previous, new):
 class Restatement(models.Model):
     """The same commitment made again in another statement: tracked once, cited each time."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="restatements")
-    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="restatements")
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="restatements", verbose_name=_("pledge")
+    )
+    statement = models.ForeignKey(
+        Statement,
+        on_delete=models.PROTECT,
+        related_name="restatements",
+        verbose_name=_("statement"),
+    )
     quote = models.TextField(
         validators=length_limit(QUOTE_LIMIT),
-        help_text="Verbatim: must occur exactly in this statement's text.",
+        help_text=_("Verbatim: must occur exactly in this statement's text."),
+        verbose_name=_("quote"),
     )
-    note = models.TextField(validators=length_limit(NOTE_LIMIT), blank=True)
+    note = models.TextField(validators=length_limit(NOTE_LIMIT), blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("restatement")
+        verbose_name_plural = _("restatements")
         ordering = ["statement__date", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -1481,7 +1609,10 @@ class Restatement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.pledge} (restated in {self.statement})"
+        return _("%(pledge)s (restated in %(statement)s)") % {
+            "pledge": self.pledge,
+            "statement": self.statement,
+        }
 
     def clean(self):
         super().clean()
@@ -1490,16 +1621,16 @@ class Restatement(models.Model):
             raise ValidationError({"quote": message})
         if self.pledge_id and statement and self.pledge.statement_id == statement.pk:
             raise ValidationError(
-                {"statement": "This is the statement the pledge was first made in."}
+                {"statement": _("This is the statement the pledge was first made in.")}
             )
 
 
 class ReviewDecision(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted as suggested"
-    EDITED = "edited", "Accepted with edits"
-    REJECTED = "rejected", "Rejected"
-    RESTATEMENT = "restatement", "Marked as a restatement"
-    ADDED = "added", "Added by hand (missed by the suggester)"
+    ACCEPTED = "accepted", _("Accepted as suggested")
+    EDITED = "edited", _("Accepted with edits")
+    REJECTED = "rejected", _("Rejected")
+    RESTATEMENT = "restatement", _("Marked as a restatement")
+    ADDED = "added", _("Added by hand (missed by the suggester)")
 
 
 class SuggestionReview(models.Model):
@@ -1511,16 +1642,29 @@ class SuggestionReview(models.Model):
 
     Decision = ReviewDecision
     statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, related_name="suggestion_reviews"
+        Statement,
+        on_delete=models.CASCADE,
+        related_name="suggestion_reviews",
+        verbose_name=_("statement"),
     )
-    decision = models.CharField(max_length=20, choices=Decision)
-    start = models.PositiveIntegerField()
-    end = models.PositiveIntegerField()
-    quote = models.TextField()
-    confidence = models.FloatField(null=True, blank=True, help_text="Empty for added passages.")
-    reasons = models.JSONField(default=list, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision, verbose_name=_("decision"))
+    start = models.PositiveIntegerField(verbose_name=_("start"))
+    end = models.PositiveIntegerField(verbose_name=_("end"))
+    quote = models.TextField(verbose_name=_("quote"))
+    confidence = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=_("Empty for added passages."),
+        verbose_name=_("confidence"),
+    )
+    reasons = models.JSONField(default=list, blank=True, verbose_name=_("reasons"))
     pledge = models.ForeignKey(
-        Pledge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Pledge,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("pledge"),
     )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1528,10 +1672,13 @@ class SuggestionReview(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("reviewer"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("suggestion review")
+        verbose_name_plural = _("suggestion reviews")
         ordering = ["statement", "start"]
         constraints = [
             models.CheckConstraint(
@@ -1550,18 +1697,24 @@ class SuggestionReview(models.Model):
 class ReviewState(models.TextChoices):
     """Where a status update stands in the two-key review."""
 
-    PROPOSED = "proposed", "Awaiting review"
-    APPROVED = "approved", "Published"
-    RETURNED = "returned", "Returned to its author"
-    WITHDRAWN = "withdrawn", "Withdrawn after publication"
+    PROPOSED = "proposed", _("Awaiting review")
+    APPROVED = "approved", _("Published")
+    RETURNED = "returned", _("Returned to its author")
+    WITHDRAWN = "withdrawn", _("Withdrawn after publication")
 
 
 class UpdateDecision(models.TextChoices):
     """What a reviewer did with a proposed status update."""
 
-    APPROVE = "approve", "Approved"
-    RETURN = "return", "Returned with a comment"
-    DISAGREE = "disagree", "Disagreement recorded"
+    APPROVE = "approve", _("Approved")
+    RETURN = "return", _("Returned with a comment")
+    DISAGREE = "disagree", _("Disagreement recorded")
+
+
+# A reviewer's role in words: on staff pages, and as the public names a reviewer when
+# names are not shown.
+STAFF_ROLES = {"curator": _("curator"), "editor": _("editor")}
+PUBLIC_ROLES = {"curator": _("a curator"), "editor": _("an editor")}
 
 
 def staff_role(user):
@@ -1614,15 +1767,24 @@ class StatusUpdate(models.Model):
     fields move, through approve(), return_to_author() and disagree().
     """
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="updates")
-    status = models.CharField(max_length=20, choices=Status)
-    previous_status = models.CharField(max_length=20, choices=Status, blank=True)
-    as_of = models.DateField(help_text="When the reported event happened.")
-    public_note = models.TextField(validators=length_limit(NOTE_LIMIT), blank=True)
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="updates", verbose_name=_("pledge")
+    )
+    status = models.CharField(max_length=20, choices=Status, verbose_name=_("status"))
+    previous_status = models.CharField(
+        max_length=20, choices=Status, blank=True, verbose_name=_("previous status")
+    )
+    as_of = models.DateField(
+        help_text=_("When the reported event happened."), verbose_name=_("as of")
+    )
+    public_note = models.TextField(
+        validators=length_limit(NOTE_LIMIT), blank=True, verbose_name=_("public note")
+    )
     internal_note = models.TextField(
         validators=length_limit(NOTE_LIMIT),
         blank=True,
-        help_text="Seen by staff only, never published.",
+        help_text=_("Seen by staff only, never published."),
+        verbose_name=_("internal note"),
     )
     source_statement = models.ForeignKey(
         Statement,
@@ -1630,7 +1792,8 @@ class StatusUpdate(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reported_updates",
-        help_text="A statement in this tracker that reports the progress.",
+        help_text=_("A statement in this tracker that reports the progress."),
+        verbose_name=_("source statement"),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1638,8 +1801,11 @@ class StatusUpdate(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="status_updates",
+        verbose_name=_("author"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("recorded")
+    )
     # Rows that arrive without a review state (curated fixtures, bulk seeds, the rows
     # from before two-key review) are the published record: approved. record_update()
     # always says which it is.
@@ -1648,13 +1814,17 @@ class StatusUpdate(models.Model):
         choices=ReviewState,
         default=ReviewState.APPROVED,
         db_default=ReviewState.APPROVED,
+        verbose_name=_("review state"),
     )
     base_version = models.PositiveIntegerField(
         null=True,
         blank=True,
         editable=False,
-        help_text="The pledge's version when this was proposed: approving is refused if "
-        "another update was published since.",
+        help_text=_(
+            "The pledge's version when this was proposed: approving is refused if "
+            "another update was published since."
+        ),
+        verbose_name=_("base version"),
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1662,13 +1832,18 @@ class StatusUpdate(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reviewed_updates",
+        verbose_name=_("reviewed by"),
     )
-    reviewer_role = models.CharField(max_length=20, blank=True, db_default="")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewer_role = models.CharField(
+        max_length=20, blank=True, db_default="", verbose_name=_("reviewer role")
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed"))
 
     objects = StatusUpdateQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("status update")
+        verbose_name_plural = _("status updates")
         ordering = ["-created_at", "-pk"]
         get_latest_by = ["created_at", "pk"]
         permissions = [
@@ -1692,7 +1867,11 @@ class StatusUpdate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.pledge}: {self.get_status_display()} as of {self.as_of}"
+        return _("%(pledge)s: %(status)s as of %(date)s") % {
+            "pledge": self.pledge,
+            "status": self.get_status_display(),
+            "date": date_format(self.as_of),
+        }
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -1712,7 +1891,7 @@ class StatusUpdate(models.Model):
         """Who reviewed it, as the public sees it: a role, or a name if settings allow."""
         if settings.TRACKER_PUBLIC_STAFF_NAMES and self.reviewed_by:
             return self.reviewed_by.get_full_name() or self.reviewed_by.get_username()
-        return f"a{'n' if self.reviewer_role[:1] in 'aeiou' else ''} {self.reviewer_role}"
+        return PUBLIC_ROLES.get(self.reviewer_role, self.reviewer_role)
 
     # The second key --------------------------------------------------------------------
 
@@ -1772,12 +1951,12 @@ class StatusUpdate(models.Model):
 
         The pledge's status falls back to the latest update still published."""
         if not curator.has_perm("tracker.change_pledge"):
-            raise PermissionDenied("Only curators correct the published record.")
+            raise PermissionDenied(_("Only curators correct the published record."))
         with transaction.atomic():
             self.pledge._lock()
             state = StatusUpdate.objects.values_list("review_state", flat=True).get(pk=self.pk)
             if state != ReviewState.APPROVED:
-                raise ValidationError("Only a published update can be withdrawn.")
+                raise ValidationError(_("Only a published update can be withdrawn."))
             change = {
                 f"Status update as of {self.as_of.day} {self.as_of:%B %Y}": [
                     f"{self.get_status_display()}: {self.public_note}".strip(": "),
@@ -1800,7 +1979,7 @@ class StatusUpdate(models.Model):
     def _decide(self, reviewer, decision, comment, state):
         self._check_reviewer(reviewer)
         if not comment.strip():
-            raise ValidationError({"comment": "Say why, for the author and the history."})
+            raise ValidationError({"comment": _("Say why, for the author and the history.")})
         with transaction.atomic():
             self.pledge._lock()
             self._check_still_proposed()
@@ -1816,16 +1995,18 @@ class StatusUpdate(models.Model):
 
     def _check_reviewer(self, reviewer):
         if not reviewer.has_perm("tracker.review_statusupdate"):
-            raise PermissionDenied("Only editors and curators review status updates.")
+            raise PermissionDenied(_("Only editors and curators review status updates."))
         if reviewer.pk == self.author_id:
-            raise PermissionDenied("A second person must review this: you proposed it.")
+            raise PermissionDenied(_("A second person must review this: you proposed it."))
 
     def _check_still_proposed(self):
         state = StatusUpdate.objects.values_list("review_state", flat=True).get(pk=self.pk)
         if state != ReviewState.PROPOSED:
             self.review_state = state
-            now = self.get_review_state_display().lower()
-            raise ValidationError(f"This update is no longer awaiting review: it is {now}.")
+            raise ValidationError(
+                _("This update is no longer awaiting review: its state is now “%(state)s”.")
+                % {"state": self.get_review_state_display()}
+            )
 
     def _set_review(self, **fields):
         StatusUpdate.objects.filter(pk=self.pk).update(**fields)
@@ -1868,6 +2049,8 @@ class Review(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -1876,17 +2059,25 @@ class Review(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_decision_display()} by {self.reviewer} on {self.created_at:%Y-%m-%d}"
+        return _("%(decision)s by %(reviewer)s on %(date)s") % {
+            "decision": self.get_decision_display(),
+            "reviewer": self.reviewer,
+            "date": date_format(timezone.localdate(self.created_at)),
+        }
+
+    @property
+    def role_label(self):
+        return STAFF_ROLES.get(self.reviewer_role, self.reviewer_role)
 
 
 class EvidenceHealth(models.TextChoices):
     """What the last fetch of an evidence link found (tracker.vault)."""
 
-    UNCHECKED = "unchecked", "Not checked yet"
-    LIVE = "live", "Live"
-    CHANGED = "changed", "Changed since archived"
-    DEAD = "dead", "Dead"
-    REFUSED = "refused", "Not fetched: refused by the fetcher's safety rules"
+    UNCHECKED = "unchecked", _("Not checked yet")
+    LIVE = "live", _("Live")
+    CHANGED = "changed", _("Changed since archived")
+    DEAD = "dead", _("Dead")
+    REFUSED = "refused", _("Not fetched: refused by the fetcher's safety rules")
 
 
 class Evidence(models.Model):
@@ -1909,7 +2100,7 @@ class Evidence(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The archived copy: the first successful fetch of the address.",
+        help_text=_("The archived copy: the first successful fetch of the address."),
     )
 
     class Meta:
@@ -1945,15 +2136,16 @@ class EvidenceCapture(models.Model):
     fetched_at = models.DateTimeField(default=timezone.now)
     health = models.CharField(max_length=10, choices=EvidenceHealth)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_url = models.URLField(max_length=2000, blank=True, help_text="After redirects.")
+    final_url = models.URLField(max_length=2000, blank=True, help_text=_("After redirects."))
     content_type = models.CharField(max_length=200, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the body as received.")
-    size = models.PositiveIntegerField(null=True, blank=True, help_text="Of the body, in bytes.")
+    sha256 = models.CharField(max_length=64, blank=True, help_text=_("Of the body as received."))
+    size = models.PositiveIntegerField(null=True, blank=True, help_text=_("Of the body, in bytes."))
     title = models.CharField(max_length=500, blank=True)
     text = models.TextField(
-        blank=True, help_text="Extracted text, capped; kept only when it differs from the archive."
+        blank=True,
+        help_text=_("Extracted text, capped; kept only when it differs from the archive."),
     )
-    error = models.CharField(max_length=300, blank=True, help_text="Why the fetch failed.")
+    error = models.CharField(max_length=300, blank=True, help_text=_("Why the fetch failed."))
 
     class Meta:
         ordering = ["-fetched_at", "-pk"]
@@ -1987,6 +2179,8 @@ class Follow(models.Model):
     counterpart = models.ForeignKey(
         Counterpart, null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
     )
+    # The language of the page the reader subscribed from: their messages are written in it.
+    language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -2032,7 +2226,7 @@ class SavedFilters(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
     )
-    query = models.TextField(blank=True, help_text="The worklist's query string, page left out.")
+    query = models.TextField(blank=True, help_text=_("The worklist's query string, page left out."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -2062,13 +2256,16 @@ def corrected_fields(instance):
     if stored is None:
         return {}
     changes = {}
-    for name in instance.CORRECTED_FIELDS:
-        field = instance._meta.get_field(name)
-        before, after = getattr(stored, field.attname), getattr(instance, field.attname)
-        if before != after:
-            if field.is_relation:
-                before, after = getattr(stored, name), getattr(instance, name)
-            changes[str(field.verbose_name).capitalize()] = [_text(before), _text(after)]
+    # The labels are stored with the correction: in the record's own language (English),
+    # whatever language the curator's admin is in.
+    with override("en"):
+        for name in instance.CORRECTED_FIELDS:
+            field = instance._meta.get_field(name)
+            before, after = getattr(stored, field.attname), getattr(instance, field.attname)
+            if before != after:
+                if field.is_relation:
+                    before, after = getattr(stored, name), getattr(instance, name)
+                changes[str(field.verbose_name).capitalize()] = [_text(before), _text(after)]
     return changes
 
 
@@ -2085,21 +2282,43 @@ class Correction(models.Model):
     """
 
     pledge = models.ForeignKey(
-        Pledge, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+        Pledge,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+        verbose_name=_("pledge"),
     )
     statement = models.ForeignKey(
-        Statement, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+        Statement,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+        verbose_name=_("statement"),
     )
-    changes = models.JSONField(default=dict, help_text="{field: [before, after]}")
-    reason = models.TextField(help_text="Public: why the record was corrected.")
+    changes = models.JSONField(
+        default=dict, help_text=_("{field: [before, after]}"), verbose_name=_("changes")
+    )
+    reason = models.TextField(
+        help_text=_("Public: why the record was corrected."), verbose_name=_("reason")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created")
+    )
 
     objects = CorrectionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -2110,7 +2329,10 @@ class Correction(models.Model):
         ]
 
     def __str__(self):
-        return f"Correction to {self.subject} on {self.created_at:%Y-%m-%d}"
+        return _("Correction to %(subject)s on %(date)s") % {
+            "subject": self.subject,
+            "date": date_format(timezone.localdate(self.created_at)),
+        }
 
     def get_absolute_url(self):
         return f"{self.subject.get_absolute_url()}#correction-{self.pk}"
@@ -2119,7 +2341,9 @@ class Correction(models.Model):
     def record(cls, obj, changes, *, reason, author):
         """Log a correction to `obj`, a pledge or a statement."""
         if not reason.strip():
-            raise ValidationError({"public_reason": "Give the public reason for this correction."})
+            raise ValidationError(
+                {"public_reason": _("Give the public reason for this correction.")}
+            )
         key = "pledge" if isinstance(obj, Pledge) else "statement"
         return cls.objects.create(
             **{key: obj}, changes=changes, reason=reason.strip(), author=author
