@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext, override
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import models
@@ -12,9 +13,22 @@ from tracker import models
 # One reason per save, on the statement's or the pledge's own form; inline pledges and
 # speakers read it from the same POST.
 REASON = "public_reason"
-REASON_REQUIRED = (
-    "This changes the published record ({fields}): give the public reason for the correction."
+REASON_REQUIRED = _(
+    "This changes the published record (%(fields)s): give the public reason for the correction."
 )
+
+
+def _field_list(corrections, record):
+    """The corrected fields, as the curator's language names them: "quote, title".
+
+    Corrections keep their field labels in English (tracker.models.corrected_fields)."""
+    fields = [record._meta.get_field(name) for name in record.CORRECTED_FIELDS]
+    with override("en"):
+        by_label = {str(field.verbose_name).capitalize(): field for field in fields}
+    return ", ".join(
+        str(by_label[label].verbose_name) if label in by_label else label.lower()
+        for label in corrections
+    )
 
 
 def public_reason(data):
@@ -30,12 +44,14 @@ class CorrectionForm(forms.ModelForm):
     """
 
     public_reason = forms.CharField(
-        label="Public reason for a correction",
+        label=_("Public reason for a correction"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when a published quote, title, date, attribution or target "
-        "changes: shown, dated, on the pledge page, on /corrections/ and in its feed. "
-        "Not needed for drafts.",
+        help_text=_(
+            "Required when a published quote, title, date, attribution or target changes: "
+            "shown, dated, on the pledge page, on /corrections/ and in its feed. "
+            "Not needed for drafts."
+        ),
     )
 
     def _post_clean(self):
@@ -45,7 +61,7 @@ class CorrectionForm(forms.ModelForm):
             return
         self.corrections = models.corrected_fields(self.instance)
         if self.corrections and not public_reason(self.data):
-            message = REASON_REQUIRED.format(fields=", ".join(self.corrections).lower())
+            message = REASON_REQUIRED % {"fields": _field_list(self.corrections, self.instance)}
             self.add_error(REASON if REASON in self.fields else None, message)
 
 
@@ -71,12 +87,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
         _log_corrections(request, form, obj)
 
 
-@admin.action(description="Publish the selected records")
+@admin.action(description=_("Publish the selected records"))
 def publish(modeladmin, request, queryset):
     _set_published(modeladmin, request, queryset, True)
 
 
-@admin.action(description="Unpublish the selected records")
+@admin.action(description=_("Unpublish the selected records"))
 def unpublish(modeladmin, request, queryset):
     _set_published(modeladmin, request, queryset, False)
 
@@ -124,7 +140,7 @@ class SpeakerFormSet(BaseInlineFormSet):
             return
         self.corrections = {"Speakers": ["; ".join(before), "; ".join(after)]}
         if not public_reason(self.data):
-            raise forms.ValidationError(REASON_REQUIRED.format(fields="speakers"))
+            raise forms.ValidationError(REASON_REQUIRED % {"fields": gettext("speakers")})
 
 
 class SpeakerInline(admin.StackedInline):
@@ -230,7 +246,7 @@ class StatementAdmin(HistoryAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "issuing_body", "is_published"]}),
         (
-            "Occasion",
+            _("Occasion"),
             {
                 "fields": [
                     "event",
@@ -243,9 +259,9 @@ class StatementAdmin(HistoryAdmin):
                 ]
             },
         ),
-        ("Source", {"fields": ["publisher", "source_url", "source_file", "language"]}),
-        ("Text", {"fields": ["text", "notes"]}),
-        ("Correction", {"fields": [REASON]}),
+        (_("Source"), {"fields": ["publisher", "source_url", "source_file", "language"]}),
+        (_("Text"), {"fields": ["text", "notes"]}),
+        (_("Correction"), {"fields": [REASON]}),
     ]
 
     def save_formset(self, request, form, formset, change):
@@ -267,11 +283,11 @@ class StatementAdmin(HistoryAdmin):
             .annotate(pledge_total=Count("pledges", distinct=True))
         )
 
-    @admin.display(description="Date", ordering="date")
+    @admin.display(description=_("Date"), ordering="date")
     def display_date(self, obj):
         return obj.display_date
 
-    @admin.display(description="Pledges", ordering="pledge_total")
+    @admin.display(description=_("Pledges"), ordering="pledge_total")
     def pledge_count(self, obj):
         return obj.pledge_total
 
@@ -319,11 +335,11 @@ class PledgeAdmin(HistoryAdmin):
             },
         ),
         (
-            "Classification",
+            _("Classification"),
             {"fields": ["counterparts", "topics", "responsible_body", "specificity"]},
         ),
         (
-            "Target",
+            _("Target"),
             {
                 "fields": [
                     ("target_date", "target_precision", "target_basis"),
@@ -333,12 +349,12 @@ class PledgeAdmin(HistoryAdmin):
             },
         ),
         (
-            "Status (recorded in the staff workspace)",
+            _("Status (recorded in the staff workspace)"),
             {
                 "fields": ["status", "version", "latest_update", "created_at", "updated_at"],
             },
         ),
-        ("Correction", {"fields": [REASON]}),
+        (_("Correction"), {"fields": [REASON]}),
     ]
 
     def get_form(self, request, obj=None, **kwargs):
@@ -347,7 +363,7 @@ class PledgeAdmin(HistoryAdmin):
             limit_maker_to_speakers(form, obj.statement)
         return form
 
-    @admin.display(description="Target", ordering="target_deadline")
+    @admin.display(description=_("Target"), ordering="target_deadline")
     def display_target(self, obj):
         return obj.display_target
 
@@ -422,7 +438,7 @@ class SuggestionReviewAdmin(admin.ModelAdmin):
     list_select_related = ["statement", "reviewer"]
     search_fields = ["quote"]
 
-    @admin.display(description="Quote")
+    @admin.display(description=_("Quote"))
     def quote_start(self, obj):
         return obj.quote[:80]
 
@@ -460,6 +476,6 @@ class CorrectionAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.site_header = "Korea Pledge Tracker: curation"
-admin.site.site_title = "Pledge Tracker admin"
-admin.site.index_title = "Statements, pledges and their sources"
+admin.site.site_header = _("Korea Pledge Tracker: curation")
+admin.site.site_title = _("Pledge Tracker admin")
+admin.site.index_title = _("Statements, pledges and their sources")

@@ -16,6 +16,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
@@ -30,8 +32,8 @@ ERROR_PAGE = {"error_page": True}
 
 # The last resort, if even the templates fail (a missing static manifest entry, say).
 _FALLBACK = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-    "<title>{title} · Korea Pledge Tracker</title></head>"
+    '<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+    "<title>{title} · {site}</title></head>"
     "<body><h1>{title}</h1><p>{message}</p></body></html>"
 )
 
@@ -91,16 +93,16 @@ def server_error(request):
         response = _render_without_request(
             "503.html",
             503,
-            "Temporarily unavailable",
-            "The site is briefly unavailable. Please try again in a minute.",
+            _("Temporarily unavailable"),
+            _("The site is briefly unavailable. Please try again in a minute."),
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     else:
         response = _render_without_request(
             "500.html",
             500,
-            "Something went wrong",
-            "An error on our side stopped this page. It has been logged.",
+            _("Something went wrong"),
+            _("An error on our side stopped this page. It has been logged."),
         )
     add_never_cache_headers(response)
     return response
@@ -127,7 +129,12 @@ def _render_without_request(template_name, status, title, message):
         body = loader.get_template(template_name).render()
     except Exception:
         logger.exception("Could not render %s; sending the plain fallback.", template_name)
-        body = _FALLBACK.format(title=title, message=message)
+        body = _FALLBACK.format(
+            lang=get_language() or "en",
+            title=title,
+            site=_("Korea Pledge Tracker"),
+            message=message,
+        )
     return HttpResponse(body, status=status)
 
 

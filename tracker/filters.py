@@ -14,6 +14,9 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext_lazy
 
 from tracker.caching import cached_rows, per_revision
 from tracker.models import (
@@ -107,7 +110,9 @@ class PublicFilterForm(FilterForm):
         if slug:
             self.statement_obj = Statement.objects.public().filter(slug=slug).first()
             if self.statement_obj is None:
-                raise forms.ValidationError(f"There is no published statement “{slug}”.")
+                raise forms.ValidationError(
+                    _("There is no published statement “%(slug)s”.") % {"slug": slug}
+                )
         return slug
 
 
@@ -125,37 +130,43 @@ class PledgeFilter(django_filters.FilterSet):
     """The public filters, over Pledge.objects.public() (the choices count public pledges)."""
 
     q = django_filters.CharFilter(
-        label="Search",
+        label=gettext_lazy("Search"),
         method="filter_search",
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     status = django_filters.ChoiceFilter(
-        label="Status",
-        choices=[("", "Any status"), *Status.choices],
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("Any status")), *Status.choices],
         empty_label=None,
         widget=QuickSelect,
     )
     counterpart = django_filters.ChoiceFilter(
-        label="Counterpart", method="filter_counterpart", empty_label=None, widget=QuickSelect
+        label=gettext_lazy("Counterpart"),
+        method="filter_counterpart",
+        empty_label=None,
+        widget=QuickSelect,
     )
     topic = django_filters.ChoiceFilter(
-        label="Topic", field_name="topics__slug", empty_label=None, widget=QuickSelect
+        label=gettext_lazy("Topic"), field_name="topics__slug", empty_label=None, widget=QuickSelect
     )
     speaker = django_filters.ChoiceFilter(
-        label="Made by", method="filter_maker", empty_label=None, widget=QuickSelect
+        label=gettext_lazy("Made by"), method="filter_maker", empty_label=None, widget=QuickSelect
     )
     year = django_filters.TypedChoiceFilter(
-        label="Year",
+        label=gettext_lazy("Year"),
         field_name="statement__date__year",
         coerce=int,
         empty_value=None,
         widget=QuickSelect,
     )
     statement = SlugFilter(
-        label="Statement", method="filter_statement", max_length=200, widget=forms.HiddenInput
+        label=gettext_lazy("Statement"),
+        method="filter_statement",
+        max_length=200,
+        widget=forms.HiddenInput,
     )
-    overdue = Checkbox(label="Overdue only", method="filter_overdue")
+    overdue = Checkbox(label=gettext_lazy("Overdue only"), method="filter_overdue")
 
     class Meta:
         form = PublicFilterForm
@@ -195,14 +206,14 @@ def public_choices():
     public = Pledge.objects.public()
     with_pledges = Statement.objects.filter(pk__in=public.values("statement"))
     return {
-        "counterpart": [("", "Any counterpart")]
+        "counterpart": [("", gettext_lazy("Any counterpart"))]
         + [
             (slug, f"{name} ({n})")
             for slug, name, n in Counterpart.objects.with_pledge_counts(public)
             .order_by("name")
             .values_list("slug", "name", "n")
         ],
-        "topic": [("", "Any topic")]
+        "topic": [("", gettext_lazy("Any topic"))]
         + [
             (slug, f"{name} ({n})")
             for slug, name, n in Topic.objects.filter(pledges__in=public)
@@ -210,25 +221,25 @@ def public_choices():
             .order_by("name")
             .values_list("slug", "name", "n")
         ],
-        "speaker": [("", "Anyone")] + public.maker_choices(),
-        "year": [("", "Any year")]
+        "speaker": [("", gettext_lazy("Anyone"))] + public.maker_choices(),
+        "year": [("", gettext_lazy("Any year"))]
         + [(d.year, d.year) for d in with_pledges.dates("date", "year", "DESC")],
     }
 
 
 SORTS = {
-    "statement": ("Newest statement", [F("statement__date").desc(nulls_last=True)]),
-    "target": ("Soonest target", [F("target_deadline").asc(nulls_last=True)]),
+    "statement": (gettext_lazy("Newest statement"), [F("statement__date").desc(nulls_last=True)]),
+    "target": (gettext_lazy("Soonest target"), [F("target_deadline").asc(nulls_last=True)]),
     "updated": (
-        "Longest without update",
+        gettext_lazy("Longest without update"),
         [F("latest_update__created_at").asc(nulls_first=True)],
     ),
     "-updated": (
-        "Most recently updated",
+        gettext_lazy("Most recently updated"),
         [F("latest_update__created_at").desc(nulls_last=True)],
     ),
     "status": (
-        "Status",
+        pgettext_lazy("sort by", "Status"),
         [
             Case(
                 *(When(status=value, then=Value(i)) for i, value in enumerate(Status.values)),
@@ -236,7 +247,7 @@ SORTS = {
             )
         ],
     ),
-    "title": ("Title", ["title"]),
+    "title": (pgettext_lazy("sort by", "Title"), ["title"]),
 }
 DEFAULT_SORT = "statement"
 RECENT_STATEMENTS = 50
@@ -254,36 +265,51 @@ class WorklistFilter(PledgeFilter):
     """
 
     q = django_filters.CharFilter(
-        label="Search",
+        label=gettext_lazy("Search"),
         method="filter_search",
-        widget=forms.SearchInput(attrs={"placeholder": "Title, quote or description"}),
+        widget=forms.SearchInput(
+            attrs={"placeholder": gettext_lazy("Title, quote or description")}
+        ),
     )
     speaker = None
     year = None
     statement = django_filters.ChoiceFilter(
-        label="Statement",
+        label=gettext_lazy("Statement"),
         field_name="statement__slug",
         empty_label=None,
-        help_text=f"The {RECENT_STATEMENTS} most recent, or any other by its link "
-        "from a staff pledge page.",
+        help_text=format_lazy(
+            gettext_lazy(
+                "The {count} most recent, or any other by its link from a staff pledge page."
+            ),
+            count=RECENT_STATEMENTS,
+        ),
     )
-    due_this_month = Checkbox(label="Due this month", method="filter_due_this_month")
-    overdue = Checkbox(label="Overdue", method="filter_overdue")
+    due_this_month = Checkbox(label=gettext_lazy("Due this month"), method="filter_due_this_month")
+    overdue = Checkbox(label=gettext_lazy("Overdue"), method="filter_overdue")
     quiet = Checkbox(
-        label=f"No update in {settings.TRACKER_QUIET_DAYS} days",
+        label=format_lazy(
+            ngettext_lazy(
+                "No update in {days} day", "No update in {days} days", settings.TRACKER_QUIET_DAYS
+            ),
+            days=settings.TRACKER_QUIET_DAYS,
+        ),
         method="filter_quiet",
-        help_text="open pledges only; if never updated, counted from when it was added",
+        help_text=gettext_lazy(
+            "open pledges only; if never updated, counted from when it was added"
+        ),
     )
-    unrated = Checkbox(label="Not yet rated", method="filter_unrated")
-    mine = Checkbox(label="Updated by me this week", method="filter_mine")
-    awaiting_review = Checkbox(label="Awaiting review", method="filter_awaiting_review")
+    unrated = Checkbox(label=gettext_lazy("Not yet rated"), method="filter_unrated")
+    mine = Checkbox(label=gettext_lazy("Updated by me this week"), method="filter_mine")
+    awaiting_review = Checkbox(
+        label=gettext_lazy("Awaiting review"), method="filter_awaiting_review"
+    )
     dead_evidence = Checkbox(
-        label="Dead evidence",
+        label=gettext_lazy("Dead evidence"),
         method="filter_dead_evidence",
-        help_text="a link that no longer answers",
+        help_text=gettext_lazy("a link that no longer answers"),
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort",
+        label=gettext_lazy("Sort by"),
         # The default sort has the empty value, so it stays out of the URL.
         choices=[("" if key == DEFAULT_SORT else key, label) for key, (label, _) in SORTS.items()],
         empty_label=None,
@@ -321,11 +347,11 @@ class WorklistFilter(PledgeFilter):
             recent += list(Statement.objects.filter(slug=chosen).values_list("slug", "title"))
         return {
             "counterpart": [
-                ("", "Any counterpart"),
+                ("", gettext_lazy("Any counterpart")),
                 *Counterpart.objects.values_list("slug", "name"),
             ],
-            "topic": [("", "Any topic"), *Topic.objects.values_list("slug", "name")],
-            "statement": [("", "Any statement"), *recent],
+            "topic": [("", gettext_lazy("Any topic")), *Topic.objects.values_list("slug", "name")],
+            "statement": [("", gettext_lazy("Any statement")), *recent],
         }
 
     def filter_counterpart(self, pledges, name, slug):

@@ -21,7 +21,9 @@ from django.core.mail import EmailMessage, mailers
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tracker.models import Follow, Pledge
 
@@ -37,7 +39,7 @@ CONFIRMATIONS_PER_ADDRESS_DAY = 3
 
 class FollowForm(forms.Form):
     email = forms.EmailField(
-        label="Your email address",
+        label=gettext_lazy("Your email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -65,23 +67,39 @@ def within_limit(key, limit, seconds):
         return True
 
 
-def request_follow(email, target, client):
+def request_follow(email, target, client, language=None):
     """Record an unconfirmed follow of `target` (a pledge or a counterpart) and mail the link.
 
-    An address that already follows it gets no second message. Raises RateLimited.
+    `language` is the language of the page the reader asked from (the active one by
+    default): the confirmation and every later message are written in it. An address that
+    already follows it gets no second message. Raises RateLimited.
     """
+    language = _supported(language or translation.get_language())
     if not within_limit(f"client:{client}", REQUESTS_PER_CLIENT_HOUR, 3600):
         raise RateLimited
     Follow.objects.filter(
         confirmed_at__isnull=True, created_at__lt=timezone.now() - CONFIRM_WITHIN
     ).delete()
     field = "pledge" if isinstance(target, Pledge) else "counterpart"
-    follow, _ = Follow.objects.get_or_create(email=email, **{field: target})
+    follow, created = Follow.objects.get_or_create(
+        email=email, **{field: target}, defaults={"language": language}
+    )
     if follow.confirmed_at is None:
+        if not created and follow.language != language:  # asked again, from the other language
+            follow.language = language
+            follow.save(update_fields=["language"])
         if not within_limit(f"email:{email}", CONFIRMATIONS_PER_ADDRESS_DAY, 86400):
             raise RateLimited
         _send([_confirmation_message(follow)])
     return follow
+
+
+def _supported(language):
+    """One of settings.LANGUAGES, as the tracker's pages and messages are written in."""
+    try:
+        return translation.get_supported_language_variant(language or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def _token(follow, salt):
@@ -147,6 +165,7 @@ def _absolute(path):
 
 
 def _message(follow, template, subject, context):
+    """Called inside translation.override(follow.language): links and words alike."""
     unsubscribe_url = _absolute(
         reverse("follow_unsubscribe", args=[_token(follow, UNSUBSCRIBE_SALT)])
     )
@@ -165,23 +184,31 @@ def _message(follow, template, subject, context):
 
 
 def _confirmation_message(follow):
-    target = follow.target
-    confirm_url = _absolute(reverse("follow_confirm", args=[_token(follow, CONFIRM_SALT)]))
-    return _message(
-        follow,
-        "email/follow_confirm.txt",
-        f"Confirm: follow “{target}” on Korea Pledge Tracker",
-        {"target": target, "confirm_url": confirm_url, "days": CONFIRM_WITHIN.days},
-    )
+    with translation.override(follow.language):
+        target = follow.target
+        confirm_url = _absolute(reverse("follow_confirm", args=[_token(follow, CONFIRM_SALT)]))
+        return _message(
+            follow,
+            "email/follow_confirm.txt",
+            _("Confirm: follow “%(target)s” on Korea Pledge Tracker") % {"target": target},
+            {"target": target, "confirm_url": confirm_url, "days": CONFIRM_WITHIN.days},
+        )
 
 
 def _status_message(follow, pledge, update):
-    return _message(
-        follow,
-        "email/status_change.txt",
-        f"{pledge.title}: now {update.get_status_display().lower()}",
-        {"pledge": pledge, "update": update, "pledge_url": _absolute(pledge.get_absolute_url())},
-    )
+    with translation.override(follow.language):
+        # English puts the status in lower case mid-sentence; Korean has no case.
+        status = update.get_status_display().lower()
+        return _message(
+            follow,
+            "email/status_change.txt",
+            _("%(pledge)s: now %(status)s") % {"pledge": pledge.title, "status": status},
+            {
+                "pledge": pledge,
+                "update": update,
+                "pledge_url": _absolute(pledge.get_absolute_url()),
+            },
+        )
 
 
 def _send(messages):

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tracker.models import (
     Pledge,
@@ -32,14 +34,14 @@ class WebURLField(forms.URLField):
     """Only http and https: a javascript: or data: link must never reach a page."""
 
     default_error_messages = {
-        "invalid": "Enter a web link: the address must start with http:// or https://."
+        "invalid": _("Enter a web link: the address must start with http:// or https://.")
     }
     default_validators = [URLValidator(schemes=["http", "https"])]
 
 
 class EvidenceForm(forms.Form):
-    url = WebURLField(label="Link", max_length=1000, assume_scheme="https")
-    title = forms.CharField(label="Title", max_length=300)
+    url = WebURLField(label=_("Link"), max_length=1000, assume_scheme="https")
+    title = forms.CharField(label=pgettext_lazy("evidence link", "Title"), max_length=300)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,9 +55,9 @@ class EvidenceForm(forms.Form):
         data = super().clean()
         # Say which half is missing rather than "This field is required." twice.
         if "url" in self.errors and not self.data.get(self.add_prefix("url"), "").strip():
-            self.errors["url"] = self.error_class(["Add the link for this title, or clear it."])
+            self.errors["url"] = self.error_class([_("Add the link for this title, or clear it.")])
         if "title" in self.errors and not self.data.get(self.add_prefix("title"), "").strip():
-            self.errors["title"] = self.error_class(["Give this link a title."])
+            self.errors["title"] = self.error_class([_("Give this link a title.")])
         return data
 
 
@@ -78,23 +80,23 @@ EvidenceFormSet = forms.formset_factory(
 class UpdateFieldsForm(forms.Form):
     """What an editor writes for an update: shared by one pledge's form and the bulk form."""
 
-    status = forms.ChoiceField(label="New status", choices=Status.choices)
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
     as_of = forms.DateField(
-        label="As of",
+        label=_("As of"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="When the reported event happened. Not in the future.",
+        help_text=_("When the reported event happened. Not in the future."),
     )
     public_note = forms.CharField(
-        label="Public note",
+        label=_("Public note"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Published with the update. Required when the status changes.",
+        help_text=_("Published with the update. Required when the status changes."),
     )
     internal_note = forms.CharField(
-        label="Internal note (optional)",
+        label=_("Internal note (optional)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Staff only, never published.",
+        help_text=_("Staff only, never published."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -125,10 +127,9 @@ class UpdateFieldsForm(forms.Form):
             p for p in pledges if p.needs_public_note(written["status"], written["public_note"])
         ]
         if len(pledges) > 1 and changed:
-            errors["public_note"] = (
-                f"The status changes for {len(changed)} of these pledges: "
-                "explain why in a public note."
-            )
+            errors["public_note"] = _(
+                "The status changes for %(count)d of these pledges: explain why in a public note."
+            ) % {"count": len(changed)}
         for field, message in errors.items():
             self.add_error(field, message)
 
@@ -161,19 +162,20 @@ class BulkUpdateForm(UpdateFieldsForm):
     pledge = forms.ModelMultipleChoiceField(
         queryset=Pledge.objects.all(),
         widget=forms.MultipleHiddenInput,
-        error_messages={"required": "Select at least one pledge in the worklist."},
+        error_messages={"required": _("Select at least one pledge in the worklist.")},
     )
 
     def __init__(self, *args, pledges=(), **kwargs):
         kwargs.setdefault("initial", {"as_of": timezone.localdate(), "pledge": pledges})
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Choose a status"), *Status.choices]
+        self.fields["status"].choices = [("", _("Choose a status")), *Status.choices]
 
     def clean_pledge(self):
         pledges = self.cleaned_data["pledge"]
         if len(pledges) > self.MAX_PLEDGES:
             raise forms.ValidationError(
-                f"At most {self.MAX_PLEDGES} pledges at once; this has {len(pledges)}."
+                _("At most %(max)d pledges at once; this has %(count)d.")
+                % {"max": self.MAX_PLEDGES, "count": len(pledges)}
             )
         return pledges
 
@@ -184,7 +186,8 @@ class BulkUpdateForm(UpdateFieldsForm):
         for pledge in pledges:
             version = self.data.get(f"version-{pledge.pk}", "")
             if not version.isdigit():
-                self.add_error("pledge", f"The form lost track of “{pledge}”: reopen it.")
+                lost = _("The form lost track of “%(pledge)s”: reopen it.")
+                self.add_error("pledge", lost % {"pledge": pledge})
             else:
                 self.versions[pledge] = int(version)
         self.check_rules(pledges)
@@ -199,10 +202,10 @@ class ReviewForm(forms.Form):
 
     decision = forms.ChoiceField(choices=UpdateDecision.choices)
     comment = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Staff only. Required to return an update or to record a disagreement.",
+        help_text=_("Staff only. Required to return an update or to record a disagreement."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -215,15 +218,15 @@ class ReviewForm(forms.Form):
         if data.get("decision") in (UpdateDecision.RETURN, UpdateDecision.DISAGREE) and not (
             data.get("comment", "").strip()
         ):
-            self.add_error("comment", "Say why, for the author and the history.")
+            self.add_error("comment", _("Say why, for the author and the history."))
         return data
 
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Public reason",
+        label=_("Public reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown, dated, on the pledge page, on /corrections/ and in its feed.",
+        help_text=_("Shown, dated, on the pledge page, on /corrections/ and in its feed."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import trafilatura
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
@@ -211,8 +213,10 @@ def from_html(data):
     )
     if not text or not text.strip():
         raise SourceError(
-            "We found no article text in this HTML page. Paste the text instead, or upload "
-            "the page as saved by the browser (“Save page as… HTML only”)."
+            _(
+                "We found no article text in this HTML page. Paste the text instead, or upload "
+                "the page as saved by the browser (“Save page as… HTML only”)."
+            )
         )
     meta = trafilatura.extract_metadata(html)
     metadata = {}
@@ -235,18 +239,22 @@ def from_pdf(data):
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise SourceError(
-                "This PDF is encrypted. Save an unprotected copy, or paste its text instead."
+                _("This PDF is encrypted. Save an unprotected copy, or paste its text instead.")
             )
         pages = [page.extract_text() or "" for page in reader.pages]
     except SourceError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise SourceError(f"This file is not a PDF we can read ({error}).") from error
+        raise SourceError(
+            _("This file is not a PDF we can read (%(error)s).") % {"error": error}
+        ) from error
     text = "\n\n".join(pages)
     if sum(char.isalpha() for char in text) < 20:
         raise SourceError(
-            "This PDF has no text layer: it is made of images (a scan). Run it through "
-            "OCR first, or paste the text."
+            _(
+                "This PDF has no text layer: it is made of images (a scan). Run it through "
+                "OCR first, or paste the text."
+            )
         )
     cleaned = clean_text(text, reflow_all=True)
     cleaned.kind = "pdf"
@@ -256,7 +264,7 @@ def from_pdf(data):
 def _decode(data):
     if b"\x00" in data[:4096]:
         raise SourceError(
-            "This file is binary, not text. Upload HTML, plain text or PDF, or paste the text."
+            _("This file is binary, not text. Upload HTML, plain text or PDF, or paste the text.")
         )
     for encoding in ("utf-8-sig", "cp949"):
         try:
@@ -265,7 +273,9 @@ def _decode(data):
         except UnicodeDecodeError:
             continue
     else:
-        raise SourceError("This file is not text in an encoding we know (UTF-8 or Korean CP949).")
+        raise SourceError(
+            _("This file is not text in an encoding we know (UTF-8 or Korean CP949).")
+        )
     check_text(text)
     return text
 
@@ -274,11 +284,17 @@ def check_text(text):
     """Refuse empty text, junk and anything far longer than a statement."""
     if len(text) > MAX_CHARS:
         raise SourceError(
-            f"This text is {len(text):,} characters long; a statement is at most "
-            f"{MAX_CHARS:,}. Paste only the statement itself."
+            _(
+                "This text is %(length)s characters long; a statement is at most %(limit)s. "
+                "Paste only the statement itself."
+            )
+            % {
+                "length": number_format(len(text), force_grouping=True),
+                "limit": number_format(MAX_CHARS, force_grouping=True),
+            }
         )
     if not text.strip():
-        raise SourceError("The text is empty. Paste the statement, or upload a file.")
+        raise SourceError(_("The text is empty. Paste the statement, or upload a file."))
     controls = sum(
         1
         for char in text
@@ -286,11 +302,13 @@ def check_text(text):
     )
     if controls > max(3, len(text) // 200) or "\ufffd" * 3 in text:
         raise SourceError(
-            "This looks like binary data, not text. Upload HTML, plain text or PDF, "
-            "or paste the text."
+            _(
+                "This looks like binary data, not text. Upload HTML, plain text or PDF, "
+                "or paste the text."
+            )
         )
     if sum(char.isalpha() for char in text) < 20:
-        raise SourceError("The text has almost no words in it. Paste the statement itself.")
+        raise SourceError(_("The text has almost no words in it. Paste the statement itself."))
 
 
 def looks_like_html(text):
@@ -314,8 +332,11 @@ def check_size(size):
     """Refuse a file far larger than a statement, before reading it."""
     if size > MAX_BYTES:
         raise SourceError(
-            f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_BYTES // 1024 // 1024} MB. Upload the statement alone."
+            _("The file is %(size)s MB; the limit is %(limit)d MB. Upload the statement alone.")
+            % {
+                "size": number_format(size / 1024 / 1024, decimal_pos=1),
+                "limit": MAX_BYTES // 1024 // 1024,
+            }
         )
 
 
@@ -323,10 +344,10 @@ def from_upload(name, data):
     """A file the curator uploaded: PDF, HTML or plain text, told by its content."""
     check_size(len(data))
     if not data.strip():
-        raise SourceError("The file is empty.")
+        raise SourceError(_("The file is empty."))
     if data[:5] == b"%PDF-" or name.lower().endswith(".pdf"):
         if data[:5] != b"%PDF-":
-            raise SourceError("This file is named .pdf but is not a PDF.")
+            raise SourceError(_("This file is named .pdf but is not a PDF."))
         return from_pdf(data)
     text = _decode(data)
     if name.lower().endswith((".html", ".htm")) or looks_like_html(text):

@@ -10,11 +10,15 @@ Each cue is a general rule of English, not a phrase from any one document:
   sign"), relative clauses ("a relationship that will never falter") and descriptions of
   what others do or say.
 
-`score(clause)` returns the confidence and the reasons, which the screen shows.
+`score(clause)` returns the confidence and the reasons, which the screen shows: lazy
+translations, in the curator's language on the screen and in English where they are stored.
 """
 
 import re
 from dataclasses import dataclass
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 THRESHOLD = 0.5
 
@@ -218,7 +222,9 @@ def find_cues(clause):
                     match.end(),
                     match["verb"],
                     match.start("verb"),
-                    f"future passive “{match.group(0)}”: an action is promised",
+                    format_lazy(
+                        _("future passive “{cue}”: an action is promised"), cue=match.group(0)
+                    ),
                 )
             )
     for match in FUTURE.finditer(clause):
@@ -233,17 +239,17 @@ def find_cues(clause):
                 match.end(),
                 verb,
                 match.start("verb"),
-                f"future with an action verb “{match.group(0)}”",
+                format_lazy(_("future with an action verb “{cue}”"), cue=match.group(0)),
             )
         )
     for pattern, name, weight, what in (
-        (INTENT_STRONG, "intent", 0.75, "a verb of intent"),
-        (INTENT_NOUN, "plan", 0.7, "a noun of intent"),
-        (INTENT_WEAK, "aim", 0.55, "a verb of aim or effort"),
-        (REPORTED_FUTURE, "reported future", 0.6, "reported speech in the future"),
-        (PROGRESSIVE, "ongoing effort", 0.5, "the government's ongoing effort"),
-        (HOPE, "hope", 0.3, "a hope or expectation, weaker than a commitment"),
-        (OBLIGATION, "obligation", 0.3, "an obligation or exhortation, not a promise"),
+        (INTENT_STRONG, "intent", 0.75, _("a verb of intent: “{cue}”")),
+        (INTENT_NOUN, "plan", 0.7, _("a noun of intent: “{cue}”")),
+        (INTENT_WEAK, "aim", 0.55, _("a verb of aim or effort: “{cue}”")),
+        (REPORTED_FUTURE, "reported future", 0.6, _("reported speech in the future: “{cue}”")),
+        (PROGRESSIVE, "ongoing effort", 0.5, _("the government's ongoing effort: “{cue}”")),
+        (HOPE, "hope", 0.3, _("a hope or expectation, weaker than a commitment: “{cue}”")),
+        (OBLIGATION, "obligation", 0.3, _("an obligation or exhortation, not a promise: “{cue}”")),
     ):
         for match in pattern.finditer(clause):
             verb = match["verb"].lower()
@@ -257,7 +263,7 @@ def find_cues(clause):
                     match.end(),
                     verb,
                     match.start("verb"),
-                    f"{what}: “{match.group(0)}”",
+                    format_lazy(what, cue=match.group(0)),
                 )
             )
     return sorted(cues, key=lambda cue: (-cue.weight, cue.start))
@@ -281,7 +287,7 @@ def score(clause, sentence="", speakers=()):
     sentence = sentence or clause
     cues = find_cues(clause)
     if not cues:
-        return 0.0, ["no commitment cue"], None
+        return 0.0, [_("no commitment cue")], None
     cue = cues[0]
     confidence = cue.weight
     reasons = [cue.explanation]
@@ -294,53 +300,66 @@ def score(clause, sentence="", speakers=()):
     if cue.name in ("future", "reported future", "intent", "aim", "obligation", "hope"):
         if GOVERNMENT.search(subject) or by_speaker:
             confidence += 0.15
-            reasons.append(f"the actor is the government or its speaker (“{subject[-40:]}”)")
+            reasons.append(
+                format_lazy(
+                    _("the actor is the government or its speaker (“{subject}”)"),
+                    subject=subject[-40:],
+                )
+            )
         elif OTHERS.search(subject):
             confidence -= 0.35
-            reasons.append(f"describes what others do (“{subject[-40:]}”)")
+            reasons.append(
+                format_lazy(_("describes what others do (“{subject}”)"), subject=subject[-40:])
+            )
         elif REPORTED_PERSON.fullmatch(subject.split()[-1] if subject.split() else ""):
             confidence += 0.05
-            reasons.append("the actor is a person or body reported")
+            reasons.append(_("the actor is a person or body reported"))
         elif cue.name == "future" and REPORTING_THAT.search(sentence[: sentence.find(subject)]):
             confidence += 0.05
-            reasons.append("announced in reported speech (“… said that …”)")
+            reasons.append(_("announced in reported speech (“… said that …”)"))
         elif cue.name == "future":
             confidence -= 0.25
-            reasons.append(f"the subject is a thing, not an actor (“{subject[-40:]}”)")
+            reasons.append(
+                format_lazy(
+                    _("the subject is a thing, not an actor (“{subject}”)"), subject=subject[-40:]
+                )
+            )
     if cue.name == "obligation" and GOVERNMENT.search(subject):
         at = sentence.find(clause)
         before = sentence[: (at if at >= 0 else 0) + cue.start]
         frame = REPORTING_VERB.search(before)
         if frame and not OTHERS.search(before[: frame.start()]):
             confidence += 0.1
-            reasons.append("an obligation the government states for itself (“… said Korea must”)")
+            reasons.append(
+                _("an obligation the government states for itself (“… said Korea must”)")
+            )
     if cue.name == "future passive" and GOVERNMENT.search(sentence):
         confidence += 0.1
-        reasons.append("a government actor is named in the sentence")
+        reasons.append(_("a government actor is named in the sentence"))
 
     if RELATIVE.search(clause[max(0, cue.start - 40) : cue.end]) and not REPORTING_THAT.search(
         clause[max(0, cue.start - 60) : cue.start + 6]
     ):
         confidence -= 0.3
-        reasons.append("the cue sits in a relative clause that describes a thing")
+        reasons.append(_("the cue sits in a relative clause that describes a thing"))
     if CONDITION.search(clause[: cue.start]) or clause.lstrip().lower().startswith(
         ("if ", "when ")
     ):
         confidence -= 0.35
-        reasons.append("a condition (“if”, “whether”)")
+        reasons.append(_("a condition (“if”, “whether”)"))
     if NEGATION_BEFORE.search(" ".join(clause[: cue.start].split()[-6:])):
         confidence -= 0.5
-        reasons.append("negated (“not”, “never”) before the cue")
+        reasons.append(_("negated (“not”, “never”) before the cue"))
     if sentence.rstrip().endswith("?"):
         confidence -= 0.4
-        reasons.append("a question")
+        reasons.append(_("a question"))
     if (hedge := HEDGE.search(clause)) and cue.name not in ("reported future",):
         confidence -= 0.15
-        reasons.append(f"hedged (“{hedge.group(0)}”)")
+        reasons.append(format_lazy(_("hedged (“{hedge}”)"), hedge=hedge.group(0)))
     frame = sentence[: max(0, sentence.find(clause[:30]))] if clause[:30] in sentence else ""
     if EXHORTATION_BY_OTHERS.search(frame + clause[: cue.start]) and OTHERS.search(
         frame + clause[: cue.start]
     ):
         confidence -= 0.5
-        reasons.append("others' request or proposal, not the government's commitment")
+        reasons.append(_("others' request or proposal, not the government's commitment"))
     return max(0.0, min(1.0, round(confidence, 2))), reasons, cue

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from dateparser.date import DateDataParser
+from django.utils.translation import gettext as _
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -41,28 +42,37 @@ class UnreadableDate(ValueError):
 
 @cache
 def _parser():
-    return DateDataParser(languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first"})
+    return DateDataParser(languages=["en", "ko"], settings={"PREFER_DAY_OF_MONTH": "first"})
 
 
 def parse_date(text):
-    """A date a person typed ("1 September 2025", "September 2025", "2025-09-01", "2025").
+    """A date a person typed ("1 September 2025", "September 2025", "2025-09-01", "2025"),
+    in English or Korean ("2025년 9월 1일", "2025년 9월", "2025년").
 
     Raises UnreadableDate with a message fit to show, for text that is not a date or has
     no year (a year guessed from today's date would be wrong half the time).
     """
     text = (text or "").strip()
     if not text:
-        raise UnreadableDate("Enter a date, or choose “unknown” as its precision.")
-    if len(text) > 60 or not re.search(r"\b(?:1[89]|2[01])\d\d\b", text):
+        raise UnreadableDate(_("Enter a date, or choose “unknown” as its precision."))
+    # Not \b: a Korean "2025년" has no word boundary after the year.
+    if len(text) > 60 or not re.search(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)", text):
         raise UnreadableDate(
-            f"“{text[:60]}” is not a date we can read: give at least a year, "
-            "e.g. “1 September 2025”, “September 2025” or “2025”."
+            _(
+                "“%(text)s” is not a date we can read: give at least a year, "
+                "e.g. “1 September 2025”, “September 2025” or “2025”."
+            )
+            % {"text": text[:60]}
         )
-    data = _parser().get_date_data(text)
+    # dateparser reads "2025년" alone as year 1: a year by itself is read without its 년.
+    data = _parser().get_date_data(re.sub(r"^((?:19|20)\d\d)\s*년$", r"\1", text))
     if data.date_obj is None:
         raise UnreadableDate(
-            f"“{text}” is not a date we can read: try “1 September 2025”, "
-            "“September 2025” or “2025”."
+            _(
+                "“%(text)s” is not a date we can read: try “1 September 2025”, "
+                "“September 2025” or “2025”."
+            )
+            % {"text": text}
         )
     date = data.date_obj.date()
     if data.period == "year":

@@ -8,6 +8,8 @@ when the curator saves.
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tracker.ingest import clean, dates
 from tracker.models import (
@@ -21,7 +23,7 @@ from tracker.models import (
     Topic,
 )
 
-NO_DATE_HELP = (
+NO_DATE_HELP = _(
     "As precise as the document: “1 September 2025”, “September 2025” or “2025”. "
     "Leave empty if the document gives no date."
 )
@@ -39,19 +41,19 @@ def _partial_date(value):
 
 class SourceForm(forms.Form):
     text = forms.CharField(
-        label="Paste the text",
+        label=_("Paste the text"),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
-        help_text="Text copied from a web page is fine: menus and footers are removed.",
+        help_text=_("Text copied from a web page is fine: menus and footers are removed."),
     )
     file = forms.FileField(
-        label="or upload a file",
+        label=_("or upload a file"),
         required=False,
-        help_text="HTML, plain text or PDF, up to 5 MB.",
+        help_text=_("HTML, plain text or PDF, up to 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".html,.htm,.txt,.pdf,text/*"}),
     )
-    source_url = forms.URLField(label="Source address", required=False, assume_scheme="https")
+    source_url = forms.URLField(label=_("Source address"), required=False, assume_scheme="https")
 
     def __init__(self, *args, **kwargs):
         # Ids of its own: htmx settles elements that keep their id across a swap, and the
@@ -63,7 +65,7 @@ class SourceForm(forms.Form):
         data = super().clean()
         text, upload = data.get("text") or "", data.get("file")
         if upload and text.strip():
-            raise ValidationError("Paste the text or upload a file, not both.")
+            raise ValidationError(_("Paste the text or upload a file, not both."))
         try:
             if upload:
                 clean.check_size(upload.size)
@@ -80,24 +82,28 @@ class SourceForm(forms.Form):
 class StatementForm(forms.Form):
     """The document's metadata, as suggested and then confirmed, and its cleaned text."""
 
-    title = forms.CharField(max_length=300)
-    kind = forms.ChoiceField(choices=StatementKind.choices)
-    date = forms.CharField(label="Date", required=False, max_length=60, help_text=NO_DATE_HELP)
-    publisher = forms.CharField(label="Outlet", required=False, max_length=200)
-    language = forms.ChoiceField(choices=[("en", "English"), ("ko", "Korean")])
+    title = forms.CharField(label=_("Title"), max_length=300)
+    kind = forms.ChoiceField(label=_("Kind"), choices=StatementKind.choices)
+    date = forms.CharField(label=_("Date"), required=False, max_length=60, help_text=NO_DATE_HELP)
+    publisher = forms.CharField(label=_("Outlet"), required=False, max_length=200)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("en", _("English")), ("ko", _("Korean"))]
+    )
     speakers = forms.ModelMultipleChoiceField(
         queryset=Person.objects.all(),
         required=False,
+        label=_("Speakers"),
         widget=forms.CheckboxSelectMultiple,
-        help_text="People named in the text who are known to the tracker.",
+        help_text=_("People named in the text who are known to the tracker."),
     )
     source_url = forms.URLField(
-        label="Source address", required=False, max_length=500, assume_scheme="https"
+        label=_("Source address"), required=False, max_length=500, assume_scheme="https"
     )
     text = forms.CharField(
+        label=_("Text"),
         strip=False,
         widget=forms.Textarea(attrs={"rows": 16}),
-        help_text="Correct the cleaned text here before going on: pledges are quoted from it.",
+        help_text=_("Correct the cleaned text here before going on: pledges are quoted from it."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -117,9 +123,12 @@ class StatementForm(forms.Form):
         self.duplicate = Statement.objects.with_text(text).first()
         if self.duplicate is not None:
             raise ValidationError(
-                "This text is already in the tracker (same content, ignoring spacing and "
-                f"case): “{self.duplicate.title}”.",
+                _(
+                    "This text is already in the tracker (same content, ignoring spacing and "
+                    "case): “%(title)s”."
+                ),
                 code="duplicate",
+                params={"title": self.duplicate.title},
             )
         return text
 
@@ -142,19 +151,21 @@ class StatementForm(forms.Form):
 class PledgeFields(forms.Form):
     """What a pledge needs besides its span: shared by suggestions and hand-made pledges."""
 
-    title = forms.CharField(max_length=200, required=False)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
     counterparts = forms.ModelMultipleChoiceField(
+        label=_("Counterparts"),
         queryset=Counterpart.objects.all(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
         queryset=Topic.objects.all(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
-    target = forms.CharField(label="Target", required=False, max_length=60)
-    specificity = forms.ChoiceField(choices=Specificity.choices)
+    target = forms.CharField(label=_("Target"), required=False, max_length=60)
+    specificity = forms.ChoiceField(label=_("Specificity"), choices=Specificity.choices)
 
     def __init__(self, *args, text="", choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,7 +179,7 @@ class PledgeFields(forms.Form):
     def _span(self, start, end):
         if start is None or end is None or not 0 <= start < end <= len(self.text):
             raise ValidationError(
-                "The quote must be a passage of the text: check its start and end."
+                _("The quote must be a passage of the text: check its start and end.")
             )
         while start < end and self.text[start].isspace():
             start += 1
@@ -178,30 +189,40 @@ class PledgeFields(forms.Form):
 
 
 class SuggestionForm(PledgeFields):
-    DECISIONS = [("accept", "Accept"), ("reject", "Reject"), ("restatement", "Restatement of")]
+    DECISIONS = [
+        ("accept", pgettext_lazy("suggested pledge", "Accept")),
+        ("reject", pgettext_lazy("suggested pledge", "Reject")),
+        ("restatement", _("Restatement of an existing pledge")),
+    ]
 
-    decision = forms.ChoiceField(choices=DECISIONS, widget=forms.RadioSelect, required=False)
-    start = forms.IntegerField(min_value=0)
-    end = forms.IntegerField(min_value=1)
-    restates = forms.ModelChoiceField(queryset=Pledge.objects.all(), required=False)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect, required=False
+    )
+    start = forms.IntegerField(label=_("Start"), min_value=0)
+    end = forms.IntegerField(label=_("End"), min_value=1)
+    restates = forms.ModelChoiceField(
+        label=_("Restates"), queryset=Pledge.objects.all(), required=False
+    )
 
     def clean(self):
         data = super().clean()
         if not data.get("decision"):
-            raise ValidationError("Accept, reject or mark this suggestion as a restatement.")
+            raise ValidationError(_("Accept, reject or mark this suggestion as a restatement."))
         if "start" in data and "end" in data:
             data["start"], data["end"] = self._span(data["start"], data["end"])
         if data["decision"] == "restatement" and not data.get("restates"):
-            self.add_error("restates", "Choose the pledge this restates.")
+            self.add_error("restates", _("Choose the pledge this restates."))
         if data["decision"] == "accept" and not (data.get("title") or "").strip():
-            self.add_error("title", "Give the pledge a title.")
+            self.add_error("title", _("Give the pledge a title."))
         return data
 
 
 class AddedForm(PledgeFields):
     """A passage the suggester missed, selected by the curator (or typed: the quote)."""
 
-    quote = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}))
+    quote = forms.CharField(
+        label=_("Quote"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
     def clean(self):
@@ -214,12 +235,14 @@ class AddedForm(PledgeFields):
             start = self.text.find(quote)
         if start < 0:
             raise ValidationError(
-                "This quote is not word for word in the text. Select it in the text, or "
-                "copy it exactly (quotation marks, dashes and spaces included)."
+                _(
+                    "This quote is not word for word in the text. Select it in the text, or "
+                    "copy it exactly (quotation marks, dashes and spaces included)."
+                )
             )
         data["start"], data["end"] = self._span(start, start + len(quote))
         if not (data.get("title") or "").strip():
-            self.add_error("title", "Give the pledge a title.")
+            self.add_error("title", _("Give the pledge a title."))
         return data
 
 

@@ -4,6 +4,7 @@ record of every decision, in one transaction. Nothing is published here."""
 import re
 
 from django.db import transaction
+from django.utils.translation import override
 
 from tracker.models import (
     DatePrecision,
@@ -100,6 +101,12 @@ def _pledge(statement, data):
     return pledge
 
 
+def _stored(reasons):
+    """The reasons as the record keeps them: in English, whatever the curator's language."""
+    with override("en"):
+        return [str(reason) for reason in reasons]
+
+
 def _review(statement, decision, data, suggestion, pledge, user):
     SuggestionReview.objects.create(
         statement=statement,
@@ -108,7 +115,7 @@ def _review(statement, decision, data, suggestion, pledge, user):
         end=data["end"],
         quote=statement.text[data["start"] : data["end"]],
         confidence=suggestion.confidence if suggestion else None,
-        reasons=suggestion.reasons if suggestion else [],
+        reasons=_stored(suggestion.reasons) if suggestion else [],
         pledge=pledge,
         reviewer=user,
     )

@@ -10,6 +10,9 @@ to the statement's date (dates.py) → a specificity by rule → similar existin
 import re
 from dataclasses import dataclass, field
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from tracker.ingest import cues, dates, sentences
 from tracker.ingest.gazetteer import Gazetteer
 from tracker.ingest.restatements import RestatementIndex, index_from_db
@@ -131,7 +134,7 @@ class Suggestion:
             ),
             "specificity": self.specificity,
             "confidence": self.confidence,
-            "reasons": self.reasons,
+            "reasons": [str(reason) for reason in self.reasons],
             "restates": [
                 {
                     "pledge": m.candidate.pk,
@@ -223,14 +226,19 @@ def specificity(quote, target, cue):
     """Concrete when progress can be checked: a date, a number, a named programme or a
     verb naming a checkable act. Otherwise aspirational: a direction."""
     if target is not None:
-        return "concrete", f"concrete: names a time ({target.text})"
+        return "concrete", format_lazy(_("concrete: names a time ({time})"), time=target.text)
     if number := NUMBER.search(quote):
-        return "concrete", f"concrete: names a quantity ({number.group(0).strip()})"
+        quantity = number.group(0).strip()
+        return "concrete", format_lazy(
+            _("concrete: names a quantity ({quantity})"), quantity=quantity
+        )
     if cue.verb.lower() in CONCRETE_VERBS:
-        return "concrete", f"concrete: a checkable act (“{cue.verb}”)"
+        return "concrete", format_lazy(_("concrete: a checkable act (“{verb}”)"), verb=cue.verb)
     if name := PROPER_NAME.search(quote):
-        return "concrete", f"concrete: a named programme ({name.group(0)})"
-    return "aspirational", "aspirational: a direction without a checkable act, date or number"
+        return "concrete", format_lazy(
+            _("concrete: a named programme ({programme})"), programme=name.group(0)
+        )
+    return "aspirational", _("aspirational: a direction without a checkable act, date or number")
 
 
 def suggest_from_record(text, *, statement_date=None, speakers=()):

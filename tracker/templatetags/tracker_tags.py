@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from tracker import datapackage
 from tracker.api import type_in_words
@@ -134,7 +134,7 @@ def highlight(text, marks, *, anchors=True, only_marked_paragraphs=False):
 def staff_name(user):
     """Who recorded or reviewed something, for staff pages. Updates loaded from the
     follow-up research fixture (and synthetic ones) have no staff account behind them."""
-    return user.get_username() if user else "no staff account (loaded research)"
+    return user.get_username() if user else gettext("no staff account (loaded research)")
 
 
 @register.simple_tag
@@ -177,7 +177,7 @@ def status_badge(status, small=False, large=False):
 @register.simple_tag
 def overdue_badge(small=False, large=False):
     size = " badge--small" if small else " badge--large" if large else ""
-    return format_html('<span class="badge badge--overdue{}">Overdue</span>', size)
+    return format_html('<span class="badge badge--overdue{}">{}</span>', size, gettext("Overdue"))
 
 
 @register.simple_tag
@@ -205,9 +205,9 @@ def _partial_date(date, precision, text, note, show_note):
 
 
 SHORT_BASIS = {
-    Basis.STATED: "stated in the source",
-    Basis.INFERRED: "inferred",
-    Basis.OTHER_SOURCE: "from another source",
+    Basis.STATED: gettext_lazy("stated in the source"),
+    Basis.INFERRED: gettext_lazy("inferred"),
+    Basis.OTHER_SOURCE: gettext_lazy("from another source"),
 }
 
 
@@ -233,14 +233,15 @@ def basis_mark(grounds, full=False):
         mark = format_html(
             '<span class="basis-full"><span class="basis basis--{}">{}</span>{}{}</span>',
             basis.value,
-            f"{basis.label}:" if note or citation else basis.label,
+            gettext("%(basis)s:") % {"basis": basis.label} if note or citation else basis.label,
             citation,
             note,
         )
         if grounds.doubt:
             mark = format_html(
-                '{} <span class="doubt-full"><strong class="doubt">Doubtful</strong> {}</span>',
+                '{} <span class="doubt-full"><strong class="doubt">{}</strong> {}</span>',
                 mark,
+                gettext("Doubtful"),
                 grounds.doubt,
             )
         return mark
@@ -252,10 +253,10 @@ def basis_mark(grounds, full=False):
     )
     if grounds.doubt:
         mark = format_html(
-            '{} <span class="doubt" title="{}">doubtful<span class="visually-hidden">: {}</span>'
-            "</span>",
+            '{} <span class="doubt" title="{}">{}<span class="visually-hidden">: {}</span></span>',
             mark,
             grounds.doubt,
+            gettext("doubtful"),
             grounds.doubt,
         )
     return mark
@@ -314,11 +315,11 @@ def made_by(pledge, full=False):
         return speaker_name(pledge.maker, full=full)
     maker = pledge.made_by
     if maker is None:
-        return format_html('<span class="muted">{}</span>', "Not stated in the source")
+        return format_html('<span class="muted">{}</span>', gettext("Not stated in the source"))
     return format_html(
         '<strong>{}</strong> <span class="muted">({})</span>',
         maker.name,
-        "the issuing body: the source names no person",
+        gettext("the issuing body: the source names no person"),
     )
 
 

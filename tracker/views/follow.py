@@ -7,6 +7,7 @@ the unsubscribe POST needs no CSRF token, as one-click unsubscribe (RFC 8058) re
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -39,7 +40,7 @@ def _follow(request, target):
     try:
         follow.request_follow(form.cleaned_data["email"], target, client_address(request))
     except follow.RateLimited:
-        form.add_error(None, "Too many requests to follow from here: please try again later.")
+        form.add_error(None, _("Too many requests to follow from here: please try again later."))
         return render(request, "public/follow.html", context, status=429)
     context["email"] = form.cleaned_data["email"]
     return render(request, "public/follow_sent.html", context)

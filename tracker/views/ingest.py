@@ -12,6 +12,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -25,10 +27,10 @@ from tracker.models import Counterpart, Person, Pledge, Revision, Statement, Top
 
 TEMPLATE = "staff/ingest/new.html"
 STEPS = [
-    ("source", "Source"),
-    ("statement", "Statement"),
-    ("review", "Pledges"),
-    ("saved", "Saved"),
+    ("source", pgettext_lazy("ingest step", "Source")),
+    ("statement", pgettext_lazy("ingest step", "Statement")),
+    ("review", pgettext_lazy("ingest step", "Pledges")),
+    ("saved", pgettext_lazy("ingest step", "Saved")),
 ]
 
 
@@ -168,8 +170,10 @@ def _review(request):
     if suggestion_forms.total_form_count() != len(suggestions):
         form.add_error(
             None,
-            "The suggestions changed since this page was made (the names "
-            "or pledges in the tracker changed): please review them again.",
+            _(
+                "The suggestions changed since this page was made (the names "
+                "or pledges in the tracker changed): please review them again."
+            ),
         )
         return _review_page(request, form, status=422)
     if not (suggestion_forms.is_valid() & added_forms.is_valid()):

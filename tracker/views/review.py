@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -18,9 +20,15 @@ from tracker.forms import ReviewForm, WithdrawForm
 from tracker.models import Review, Speaker, StaleVersion, StatusUpdate, UpdateDecision
 
 DONE = {
-    UpdateDecision.APPROVE: "Approved: “{pledge}” is now {status} on the public site.",
-    UpdateDecision.RETURN: "Returned to its author with your comment: “{pledge}” is unchanged.",
-    UpdateDecision.DISAGREE: "Your disagreement is recorded; the update awaits another reviewer.",
+    UpdateDecision.APPROVE: gettext_lazy(
+        "Approved: “%(pledge)s” is now %(status)s on the public site."
+    ),
+    UpdateDecision.RETURN: gettext_lazy(
+        "Returned to its author with your comment: “%(pledge)s” is unchanged."
+    ),
+    UpdateDecision.DISAGREE: gettext_lazy(
+        "Your disagreement is recorded; the update awaits another reviewer."
+    ),
 }
 
 
@@ -76,16 +84,20 @@ def review_update(request, pk):
     pledge.refresh_from_db(fields=["status"])
     messages.success(
         request,
-        DONE[decision].format(pledge=pledge, status=pledge.get_status_display().lower()),
+        DONE[decision] % {"pledge": pledge, "status": pledge.get_status_display()},
     )
     return redirect(f"{reverse('staff:worklist')}?awaiting_review=on")
 
 
 def _review_page(request, update, form, status=200, **context):
     pledge = update.pledge
+    statement = pledge.statement
+    speakers = [f"{s.person.name}, {s.office}" for s in statement.speaker_set.all()]
     context.update(
         update=update,
         pledge=pledge,
+        speakers=", ".join(speakers)
+        or (statement.issuing_body.name if statement.issuing_body else _("Speaker not stated")),
         form=form,
         own=update.author_id == request.user.pk,
         current=pledge.latest_update,
@@ -110,7 +122,9 @@ def withdraw_update(request, pk):
                 form.add_error(None, error.messages)
                 status = 409
             else:
-                notice = f"Withdrawn from “{update.pledge}”, with your reason published."
+                notice = _("Withdrawn from “%(pledge)s”, with your reason published.") % {
+                    "pledge": update.pledge
+                }
                 messages.success(request, notice)
                 return redirect("staff:pledge_detail", pk=update.pledge_id)
         else:

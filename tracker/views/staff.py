@@ -18,11 +18,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -146,11 +147,23 @@ def _my_day(user):
         ),
     )
     mine = StatusUpdate.objects.filter(author=user, created_at__gte=start_of_week()).count()
+    quiet_days = settings.TRACKER_QUIET_DAYS
     return [
-        ("due_this_month", counts["due_this_month"], "due this month"),
-        ("overdue", counts["overdue"], "overdue"),
-        ("quiet", counts["quiet"], f"with no update in {settings.TRACKER_QUIET_DAYS} days"),
-        ("mine", mine, f"update{pluralize(mine)} I recorded this week"),
+        ("due_this_month", counts["due_this_month"], _("due this month")),
+        ("overdue", counts["overdue"], _("overdue")),
+        (
+            "quiet",
+            counts["quiet"],
+            ngettext(
+                "with no update in %(days)d day", "with no update in %(days)d days", quiet_days
+            )
+            % {"days": quiet_days},
+        ),
+        (
+            "mine",
+            mine,
+            ngettext("update I recorded this week", "updates I recorded this week", mine),
+        ),
     ]
 
 
@@ -239,14 +252,21 @@ def record_update(request, pk):
         form.add_error(None, error.messages)
         return _update_response(request, pledge, form, evidence, status=422)
 
-    as_of = date_format(update.as_of, "j M Y")
+    said = {
+        "pledge": pledge,
+        "status": update.get_status_display(),
+        "date": date_format(update.as_of, "SHORT_DATE_FORMAT"),
+    }
     if update.is_proposed:
         notice = (
-            f"Proposed: “{pledge}” as {update.get_status_display()} as of {as_of}. "
-            "It goes public once another editor or curator approves it."
+            _(
+                "Proposed: “%(pledge)s” as %(status)s as of %(date)s. "
+                "It goes public once another editor or curator approves it."
+            )
+            % said
         )
     else:
-        notice = f"Saved: “{pledge}” is now {update.get_status_display()} as of {as_of}."
+        notice = _("Saved: “%(pledge)s” is now %(status)s as of %(date)s.") % said
     if not is_fragment(request):
         messages.success(request, notice)
         return redirect(_safe_next(request, reverse("staff:pledge_detail", args=[pledge.pk])))
@@ -296,8 +316,14 @@ def _conflict_response(request, pledge, prefix, form_version):
 
 
 NOTICES = {
-    409: ("warning", "Not saved: someone else updated “{pledge}” first. Your text is kept."),
-    422: ("error", "Not saved: please fix the marked fields in “{pledge}”. Your text is kept."),
+    409: (
+        "warning",
+        gettext_lazy("Not saved: someone else updated “%(pledge)s” first. Your text is kept."),
+    ),
+    422: (
+        "error",
+        gettext_lazy("Not saved: please fix the marked fields in “%(pledge)s”. Your text is kept."),
+    ),
 }
 
 
@@ -306,7 +332,7 @@ def _update_response(request, pledge, form, evidence, status=200, **extra):
     context = {"form": form, "evidence": evidence, "next": _safe_next(request, ""), **extra}
     if status in NOTICES:
         level, text = NOTICES[status]
-        context.update(notice_level=level, notice=text.format(pledge=pledge))
+        context.update(notice_level=level, notice=text % {"pledge": pledge})
     if not is_fragment(request):
         if status in NOTICES:  # at the top of the page, where a reader without htmx lands
             messages.add_message(request, getattr(messages, level.upper()), context["notice"])
@@ -390,13 +416,20 @@ def bulk_update(request):
             (proposed if update.is_proposed else saved).append(pledge)
 
     status_name = Status(form.cleaned_data["status"]).label
-    done = f"Saved: {len(saved)} pledge{pluralize(len(saved))} now {status_name}."
+    done = ngettext(
+        "Saved: %(count)d pledge now %(status)s.",
+        "Saved: %(count)d pledges now %(status)s.",
+        len(saved),
+    ) % {"count": len(saved), "status": status_name}
     if proposed:
-        done = (
-            f"Proposed: {len(proposed)} pledge{pluralize(len(proposed))} as {status_name}; "
-            "each goes public once another editor or curator approves it."
-            + (f" {done}" if saved else "")
-        )
+        done_proposed = ngettext(
+            "Proposed: %(count)d pledge as %(status)s; it goes public once another editor "
+            "or curator approves it.",
+            "Proposed: %(count)d pledges as %(status)s; each goes public once another editor "
+            "or curator approves it.",
+            len(proposed),
+        ) % {"count": len(proposed), "status": status_name}
+        done = f"{done_proposed} {done}" if saved else done_proposed
         saved += proposed
     if not conflicts:
         messages.success(request, done)
@@ -407,10 +440,11 @@ def bulk_update(request):
     form = BulkUpdateForm(data)
     form.is_valid()
     rows = [(pledge, pledge.version) for pledge in conflicts]
-    not_done = (
-        f"Not saved for {len(conflicts)}: someone else updated "
-        f"{'it' if len(conflicts) == 1 else 'them'} first. Your text is kept."
-    )
+    not_done = ngettext(
+        "Not saved for %(count)d: someone else updated it first. Your text is kept.",
+        "Not saved for %(count)d: someone else updated them first. Your text is kept.",
+        len(conflicts),
+    ) % {"count": len(conflicts)}
     messages.warning(request, f"{done} {not_done}" if saved else not_done)
     return _bulk_page(request, form, evidence, rows, status=409, saved=saved, conflicts=conflicts)
 
