@@ -40,7 +40,12 @@
     else if (!document.activeElement || !document.activeElement.matches("[data-make-pledge]")) selected = null;
     button.disabled = !selected;
     var hint = document.querySelector("[data-selection-hint]");
-    if (hint) hint.textContent = selected ? selected.text.length + " characters selected." : "Select a passage in the text first.";
+    // The words are the template's, in the page's language (data-none, data-some).
+    if (hint) {
+      hint.textContent = selected
+        ? hint.getAttribute("data-some").split("{count}").join(selected.text.length)
+        : hint.getAttribute("data-none");
+    }
   });
 
   function emptyAddedForm() {

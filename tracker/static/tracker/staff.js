@@ -2,6 +2,16 @@
 (function () {
   "use strict";
 
+  /* What staff.js says, in the page's language: templates/staff/base.html puts the words
+     on the body as data-say-* attributes (no inline script under the CSP). */
+  function say(name, values) {
+    var text = document.body.getAttribute("data-say-" + name) || "";
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.split("{" + key + "}").join(values[key]);
+    });
+    return text;
+  }
+
   function announce(text, level) {
     var region = document.getElementById("messages");
     if (!region) return;
@@ -28,11 +38,11 @@
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     } else if (status === 403) {
-      announce("Your account is not allowed to do that. Nothing was saved.", "error");
+      announce(say("forbidden"), "error");
     } else if (status === 404) {
-      announce("That pledge no longer exists. Reload the worklist.", "error");
+      announce(say("not-found"), "error");
     } else if (status >= 400) {
-      announce("Something went wrong (error " + status + "), and nothing was saved. Your text is still in the form: please try again.", "error");
+      announce(say("error", { status: status }), "error");
     }
   });
 
@@ -170,7 +180,7 @@
   }
 
   document.addEventListener("htmx:sendError", function () {
-    announce("Could not reach the server. Nothing was saved; your text is still in the form.", "error");
+    announce(say("offline"), "error");
   });
 
   document.addEventListener("htmx:afterSettle", focusMarked);
@@ -198,7 +208,7 @@
     event.preventDefault();
     if (isDirty(form) && !form.hasAttribute("data-discard")) {
       form.setAttribute("data-discard", "");
-      announce("This form has unsaved text. Press Esc again to close it and discard the text.", "warning");
+      announce(say("discard"), "warning");
       return;
     }
     var region = document.getElementById("messages");
