@@ -1397,7 +1397,7 @@ class Pledge(SluggedModel):
     @property
     def display_target(self):
         if self.target_precision == DatePrecision.UNKNOWN:
-            return "No target date"
+            return gettext("No target date")
         return format_partial_date(self.target_date, self.target_precision)
 
     def is_overdue_on(self, today=None):
