@@ -103,10 +103,12 @@ def english_left(page, extra=()):
     """Latin-letter words on the page that are neither the record's text nor keys."""
     found = page.evaluate(SEEN)
     seen = found["seen"]
-    for text in [*sorted(found["foreign"], key=len, reverse=True), *record_text(), *extra]:
+    data = [*found["foreign"], *record_text(), *extra]
+    for text in sorted((text for text in data if text.strip()), key=len, reverse=True):
         seen = seen.replace(text, " ")
-    seen = re.sub(r"https?://\S+", " ", seen)  # addresses (evidence links) are data
-    seen = re.sub(r"“[^”]*”", " ", seen)  # so is what the interface quotes: titles, cues
+    seen = re.sub(r"https?://\S*", " ", seen)  # addresses (links, the URL hint) are data
+    # So is what the interface quotes: titles, a document's words (which may hold quotes).
+    seen = re.sub(r"“[^\n]*”", " ", seen)
     words = set(re.findall(r"[A-Za-z][A-Za-z'’-]*", seen))
     return sorted(words - NOT_ENGLISH)
 
@@ -327,7 +329,9 @@ def test_a_curator_ingests_a_statement_in_korean(browser, live_server, transacti
         assert interface_english() == []
         shoot(page, "ingest-1-source")
         page.get_by_role("button", name="본문 정리").click()  # nothing pasted
-        expect(page.locator(".form-problem")).to_contain_text("내용이 없습니다")
+        expect(page.locator("div.form-problem")).to_contain_text("내용이 없습니다")
+        assert interface_english() == []
+        shoot(page, "ingest-1-source-error")
         page.get_by_label("본문 붙여 넣기").fill(SEED_004)
         page.get_by_role("button", name="본문 정리").click()
 
