@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import (
     CounterpartFactory,
@@ -278,6 +279,45 @@ def test_a_status_change_mails_each_confirmed_follower_once(client):
     assert link(message, "unsubscribe") in message.extra_headers["List-Unsubscribe"]
     country = by_address["country@example.org"]
     assert "you follow pledges concerning Viet Nam" in country.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_follower_hears_in_the_language_they_asked_in(client, settings):
+    """The language of the page a reader followed from is kept with the address: their
+    confirmation and every later message are written in it, with links to pages in it."""
+    settings.TRACKER_ORIGIN = "https://pledges.example"
+    pledge = PledgeFactory(title="Open the bridge")
+    # The test client answers in this thread, and a /ko/ request leaves Korean active in it.
+    english_page = pledge.get_absolute_url()
+    with translation.override("ko"):
+        korean_page = pledge.get_absolute_url()
+    assert (english_page[:4], korean_page[:4]) == ("/en/", "/ko/")
+    ask(client, korean_page, "seoul@example.org")
+    assert Follow.objects.get(email="seoul@example.org").language == "ko"
+    [confirmation] = mail.outbox
+    assert confirmation.subject == "확인 요청: 한국 외교 공약 추적 “Open the bridge” 알림 신청"
+    assert "이 주소로 공약 “Open the bridge”의 알림을 신청하셨습니다." in confirmation.body
+    confirm = re.search(r"https://pledges.example(/ko/follow/confirm/\S+/)", confirmation.body)
+    assert client.post(confirm.group(1)).status_code == 200
+    confirmed_follow(client, english_page, "london@example.org")
+    assert Follow.objects.get(email="london@example.org").language == "en"
+    mail.outbox.clear()
+
+    change_status(pledge)
+    run_worker()
+
+    by_address = {m.to[0]: m for m in mail.outbox}
+    korean = by_address["seoul@example.org"]
+    assert korean.subject == "Open the bridge: 이행 상태 변경 – 이행 완료"
+    assert "이행 상태: 이행 완료(이전: 평가 전), 2025년 10월 1일 기준." in korean.body
+    assert f"https://pledges.example/ko/pledges/{pledge.slug}/" in korean.body
+    assert "이 공약의 알림을 신청하셔서 이 메일을 받으셨습니다." in korean.body
+    assert korean.extra_headers["List-Unsubscribe"].startswith(
+        "<https://pledges.example/ko/follow/unsubscribe/"
+    )
+    english = by_address["london@example.org"]
+    assert english.subject == "Open the bridge: now achieved"
+    assert f"https://pledges.example/en/pledges/{pledge.slug}/" in english.body
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import feedparser
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import (
     PersonFactory,
@@ -188,6 +188,27 @@ def test_a_published_change_needs_a_public_reason(curator_client, pledge, field,
     assert "give the public reason for the correction" in text(response)
     assert Pledge.objects.get(pk=pledge.pk).title == "Open a consulate in Ulaanbaatar"
     assert pledge.history.count() == 1 and not Correction.objects.exists()
+
+
+def test_a_correction_in_the_korean_admin_asks_in_korean_and_is_logged_in_english(
+    curator_client, pledge
+):
+    """The curator reads which fields need a reason in their own language; the public log
+    keeps the record's labels, whatever language the admin was in."""
+    with translation.override("ko"):
+        url = change_url(pledge)
+    assert url.startswith("/ko/admin/")
+    data = admin_form(curator_client, url)
+    data["title"] = "Open a consulate-general in Ulaanbaatar"
+    refused = curator_client.post(url, data)
+    assert "공개된 기록을 바꾸는 수정입니다(제목)." in text(refused)
+    assert not Correction.objects.exists()
+    data["public_reason"] = "외교부 공지는 총영사관이라고 밝혔습니다."
+    assert curator_client.post(url, data).status_code == 302
+    correction = Correction.objects.get()
+    assert correction.changes == {
+        "Title": ["Open a consulate in Ulaanbaatar", "Open a consulate-general in Ulaanbaatar"]
+    }
 
 
 def test_a_typo_fix_on_a_draft_needs_no_reason(curator_client):
