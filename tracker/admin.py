@@ -4,11 +4,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.utils.translation import gettext, ngettext, override
+from django.utils.translation import gettext, gettext_noop, ngettext, ngettext_lazy, override
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import models
+
+# Django 6.1's own Korean catalogue leaves these admin and form messages untranslated;
+# naming them here puts them in ours, which Django reads first (LOCALE_PATHS).
+DJANGO_GAPS = [
+    gettext_noop("- Select an option -"),
+    ngettext_lazy("…and %(count)d more object.", "…and %(count)d more objects.", "count"),
+]
 
 # One reason per save, on the statement's or the pledge's own form; inline pledges and
 # speakers read it from the same POST.
