@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.functional import cached_property
 from django.utils.text import slugify
-from django.utils.translation import gettext, override, pgettext
+from django.utils.translation import get_language, gettext, override, pgettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -295,6 +295,13 @@ class StatementKind(models.TextChoices):
     READOUT = "readout", _("Meeting readout")
 
 
+class Language(models.TextChoices):
+    """The languages of the record's own texts: a statement's, a note's original."""
+
+    KO = "ko", _("Korean")
+    EN = "en", _("English")
+
+
 class SluggedModel(models.Model):
     """A slug made from the title (or name) on first save, kept unique with a numeric suffix."""
 
@@ -323,6 +330,13 @@ class NamedModel(SluggedModel):
 
     slug_source = "name"
     name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    name_ko = models.CharField(
+        max_length=200,
+        blank=True,
+        db_default="",
+        help_text=_("The tracker's Korean translation of the name."),
+        verbose_name=_("name (Korean)"),
+    )
     slug = models.SlugField(max_length=200, unique=True, blank=True, verbose_name=_("slug"))
 
     class Meta:
@@ -535,6 +549,13 @@ class Statement(SluggedModel):
 
     Kind = StatementKind
     title = models.CharField(max_length=300, verbose_name=_("title"))
+    title_ko = models.CharField(
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("The tracker's Korean translation of the title, if the source gives none."),
+        verbose_name=_("title (Korean)"),
+    )
     slug = models.SlugField(max_length=200, unique=True, blank=True, verbose_name=_("slug"))
     kind = models.CharField(max_length=20, choices=Kind, verbose_name=_("kind"))
     speakers = models.ManyToManyField(
@@ -608,7 +629,25 @@ class Statement(SluggedModel):
         help_text=_("The archived source document this text comes from."),
         verbose_name=_("source file"),
     )
-    language = models.CharField(max_length=10, default="en", verbose_name=_("language"))
+    language = models.CharField(
+        max_length=10,
+        choices=Language,
+        default=Language.EN,
+        help_text=_("The language of its text, and so of the quotes taken from it."),
+        verbose_name=_("language"),
+    )
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        help_text=_(
+            "If this statement is a version in another language of one in this tracker "
+            "(the ministry's English version of a Korean original): that original."
+        ),
+        verbose_name=_("translation of"),
+    )
     text = models.TextField(
         validators=length_limit(STATEMENT_TEXT_LIMIT),
         help_text=_(
@@ -655,6 +694,9 @@ class Statement(SluggedModel):
             models.CheckConstraint(
                 condition=Q(date_basis__in=Basis.values), name="statement_date_basis_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=Language.values), name="statement_language_valid"
+            ),
         ]
 
     def __str__(self):
@@ -678,9 +720,26 @@ class Statement(SluggedModel):
         )
         if self.date_precision != DatePrecision.UNKNOWN and self.date is None:
             errors["date"] = "Give a date, or set the precision to unknown."
+        if message := self.translation_error():
+            errors["translation_of"] = message
         if errors:
             raise ValidationError(errors)
         self.date = start_of_period(self.date, self.date_precision)
+
+    def translation_error(self):
+        """Why `translation_of` cannot be what it names, or None."""
+        original = self.translation_of
+        if original is None:
+            return None
+        if self.pk and original.pk == self.pk:
+            return _("A statement cannot be a translation of itself.")
+        if original.language == self.language:
+            return _("The original must be in another language than this statement.")
+        if original.translation_of_id:
+            return _(
+                "That statement is itself a translation: link to its original, “%(original)s”."
+            ) % {"original": original.translation_of}
+        return None
 
     @property
     def display_date(self):
@@ -1161,9 +1220,23 @@ class Pledge(SluggedModel):
     title = models.CharField(
         max_length=200, help_text=_("A short title in plain words."), verbose_name=_("title")
     )
+    title_ko = models.CharField(
+        max_length=200,
+        blank=True,
+        db_default="",
+        help_text=_("The tracker's Korean translation of the title."),
+        verbose_name=_("title (Korean)"),
+    )
     slug = models.SlugField(max_length=200, unique=True, blank=True, verbose_name=_("slug"))
     description = models.TextField(
         validators=length_limit(NOTE_LIMIT), blank=True, verbose_name=_("description")
+    )
+    description_ko = models.TextField(
+        validators=length_limit(NOTE_LIMIT),
+        blank=True,
+        db_default="",
+        help_text=_("The tracker's Korean translation of the description."),
+        verbose_name=_("description (Korean)"),
     )
     counterparts = models.ManyToManyField(
         Counterpart, blank=True, related_name="pledges", verbose_name=_("counterparts")
@@ -1412,14 +1485,19 @@ class Pledge(SluggedModel):
     def status_enum(self):
         return Status(self.status)
 
-    def update_errors(self, *, status, as_of, public_note, internal_note=""):
+    def update_errors(self, *, status, as_of, public_note, internal_note="", public_note_ko=""):
         """What an update to this pledge would break, by field, in the words editors see.
 
         The rules, said once: record_update() refuses what breaks them, and the staff forms
         show the same messages on the fields.
         """
         errors = {}
-        for name, note in (("public_note", public_note), ("internal_note", internal_note)):
+        notes = (
+            ("public_note", public_note),
+            ("public_note_ko", public_note_ko),
+            ("internal_note", internal_note),
+        )
+        for name, note in notes:
             if len(note) > NOTE_LIMIT:
                 errors[name] = _(
                     "Too long to save: at most %(limit)s characters, and this has %(length)s. "
@@ -1427,14 +1505,14 @@ class Pledge(SluggedModel):
                 ) % {"limit": number_format(NOTE_LIMIT, force_grouping=True), "length": len(note)}
         if as_of and as_of > timezone.localdate():
             errors["as_of"] = _("The as-of date cannot be in the future.")
-        if self.needs_public_note(status, public_note):
+        if self.needs_public_note(status, public_note + public_note_ko):
             errors["public_note"] = _(
                 "The status changes from “%(status)s”: explain why in a public note."
             ) % {"status": self.get_status_display()}
         return errors
 
     def needs_public_note(self, status, public_note):
-        """A change of status needs a public note saying why."""
+        """A change of status needs a public note saying why (in either language)."""
         return bool(status) and status != self.status and not public_note.strip()
 
     def record_update(
@@ -1448,6 +1526,8 @@ class Pledge(SluggedModel):
         evidence=(),
         expected_version=None,
         source_statement=None,
+        public_note_ko="",
+        note_language=None,
     ):
         """Append a status update and, unless it needs review, move the pledge's status.
 
@@ -1461,12 +1541,21 @@ class Pledge(SluggedModel):
         pairs. With `expected_version`, the update is refused with StaleVersion if another
         update was published since the editor's form was made, so none is ever silently
         overwritten.
+
+        The public note may be given in English (`public_note`), Korean (`public_note_ko`)
+        or both; `note_language` is the one its author wrote (by default the only one
+        given, or the active language), and the other may follow later (translate_note()).
         """
         status = Status(status)
         if errors := self.update_errors(
-            status=status, as_of=as_of, public_note=public_note, internal_note=internal_note
+            status=status,
+            as_of=as_of,
+            public_note=public_note,
+            public_note_ko=public_note_ko,
+            internal_note=internal_note,
         ):
             raise ValidationError(errors)
+        note_language = note_language or written_language(public_note, public_note_ko)
         url_validator = URLValidator(schemes=["http", "https"])
         for url, title in evidence:
             url_validator(url)
@@ -1496,6 +1585,8 @@ class Pledge(SluggedModel):
                     previous_status=previous,
                     as_of=as_of,
                     public_note=public_note,
+                    public_note_ko=public_note_ko,
+                    note_language=note_language,
                     internal_note=internal_note,
                     author=author,
                     source_statement=source_statement,
@@ -1565,6 +1656,16 @@ class PledgeSearch(models.Model):
                 update_fields=["text", "tokens"],
             )
             cls.objects.filter(pk__in=[pk for pk, _, _ in batch]).parse()
+
+
+def written_language(english, korean):
+    """The language a note given in `english` and `korean` was written in: the only one
+    given, else the author's (the active language)."""
+    if korean.strip() and not english.strip():
+        return Language.KO
+    if english.strip() and not korean.strip():
+        return Language.EN
+    return Language.KO if get_language() == Language.KO else Language.EN
 
 
 def needs_review(previous, new):
@@ -1780,6 +1881,22 @@ class StatusUpdate(models.Model):
     public_note = models.TextField(
         validators=length_limit(NOTE_LIMIT), blank=True, verbose_name=_("public note")
     )
+    public_note_ko = models.TextField(
+        validators=length_limit(NOTE_LIMIT),
+        blank=True,
+        db_default="",
+        verbose_name=_("public note (Korean)"),
+    )
+    # Which of the two notes its author wrote: that one is what was said, never edited;
+    # the other is the tracker's translation, which may follow later (translate_note()).
+    note_language = models.CharField(
+        max_length=10,
+        choices=Language,
+        default=Language.EN,
+        db_default=Language.EN,
+        help_text=_("The language the public note was written in; the other is a translation."),
+        verbose_name=_("note's language"),
+    )
     internal_note = models.TextField(
         validators=length_limit(NOTE_LIMIT),
         blank=True,
@@ -1840,6 +1957,9 @@ class StatusUpdate(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed"))
 
     objects = StatusUpdateQuerySet.as_manager()
+    # Records each update and each later translation of its note (translate_note()); the
+    # review fields move by queryset updates and have their own history (Review).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("status update")
@@ -1855,6 +1975,9 @@ class StatusUpdate(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(review_state__in=ReviewState.values), name="update_review_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(note_language__in=Language.values), name="update_note_language_valid"
             ),
         ]
         indexes = [
@@ -1874,9 +1997,55 @@ class StatusUpdate(models.Model):
         }
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
+        translating = kwargs.get("update_fields") and set(kwargs["update_fields"]) == {
+            self.translation_field
+        }
+        if not self._state.adding and not translating:
             raise ValueError("Status updates are append-only: record a correction as a new update.")
         super().save(*args, **kwargs)
+
+    @property
+    def translation_field(self):
+        """The public note that is the tracker's translation: the other was written."""
+        return "public_note" if self.note_language == Language.KO else "public_note_ko"
+
+    def translate_note(self, text, *, author):
+        """Add, correct or clear the translation of the public note.
+
+        What was said does not change: the status, the date, the evidence and the note in
+        its written language stay, so a published update stays published and a proposed
+        one keeps waiting for the same review. The change is a version in the update's
+        edit history, with who made it. Refused (ValidationError) when there is no note to
+        translate or the text is too long; nothing is saved then.
+        """
+        text = text.strip()
+        original = self.public_note_ko if self.note_language == Language.KO else self.public_note
+        if text and not original.strip():
+            raise ValidationError(
+                {self.translation_field: _("This update has no public note to translate.")}
+            )
+        if len(text) > NOTE_LIMIT:
+            raise ValidationError(
+                {
+                    self.translation_field: _(
+                        "Too long to save: at most %(limit)s characters, and this has "
+                        "%(length)s. Shorten it; nothing was saved and your text is kept."
+                    )
+                    % {"limit": number_format(NOTE_LIMIT, force_grouping=True), "length": len(text)}
+                }
+            )
+        if text == getattr(self, self.translation_field):
+            return False
+        with transaction.atomic():
+            self.pledge._lock()
+            setattr(self, self.translation_field, text)
+            self._history_user = author
+            self._change_reason = "translation"
+            self.save(update_fields=[self.translation_field])
+            if self.review_state == ReviewState.APPROVED:
+                Pledge.objects.filter(pk=self.pledge_id).refresh_search()  # its note is searchable
+                Revision.bump(pledge=self.pledge_id)
+        return True
 
     @property
     def status_changed(self):
