@@ -288,6 +288,203 @@ def count_queries(client, url):
     return len(queries)
 
 
+# SQLite's FTS5 index and PostgreSQL's tsquery agree -----------------------------------
+
+ENGLISH_TEXT = (
+    "The two governments met in Seoul.\n\n"
+    "We will secure critical minerals supply chains with our partners.\n\n"
+    "The two sides will cooperate on clean energy and critical technologies."
+)
+
+
+@pytest.fixture
+def both(korean):
+    """The three Korean pledges and three English ones, one of them with a public note."""
+    statement = StatementFactory(slug="minerals-and-energy", text=ENGLISH_TEXT)
+    minerals, energy, _ = (
+        PledgeFactory(statement=statement, slug=slug, quote=ENGLISH_TEXT.split("\n\n")[i], **kw)
+        for slug, i, kw in [
+            ("minerals", 1, {"title": "Secure critical minerals supply chains"}),
+            ("energy", 2, {"title": "Expand clean energy cooperation", "description": "Japan"}),
+            ("cyber", 0, {"title": "Hold a cyber defence dialogue"}),
+        ]
+    )
+    published_update(
+        energy,
+        status=Status.IN_PROGRESS,
+        as_of=datetime.date(2025, 11, 6),
+        public_note="Ministers of energy signed a memorandum on hydrogen.",
+        author=UserFactory(username="english-note-writer", groups=["Editors"]),
+    )
+    return korean
+
+
+KOREAN_SLUGS = {"by-title", "by-quote", "by-note"}
+ENGLISH_SLUGS = {"minerals", "energy", "cyber"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("minerals", {"minerals"}),
+        ("Mineral", {"minerals"}),  # stemmed, any case
+        ("cooperating", {"energy"}),  # "cooperation" in the title, "cooperate" in the quote
+        ("critical", {"minerals", "energy"}),
+        ("critical supply", {"minerals"}),  # every word required
+        ("critical -energy", {"minerals"}),
+        ('"critical minerals"', {"minerals"}),  # a phrase, in order
+        ('"minerals critical"', set()),
+        ('"clean energy', {"energy"}),  # a phrase left open
+        ("minerals or cyber", {"minerals", "cyber"}),
+        ("minerals or cyber supply", {"minerals"}),  # (minerals) or (cyber and supply)
+        ("the minerals", {"minerals"}),  # a stop word is no word, as on PostgreSQL
+        ("the", set()),  # nothing but stop words finds nothing
+        ("korea's", set()),  # "korea" ('s is a stop word's remnant)
+        ("hydrogen memorandum", {"energy"}),  # a public note
+        ("japan", {"energy"}),  # the description
+        ("seoul", {"cyber"}),  # the quote
+        ("-cyber", (KOREAN_SLUGS | ENGLISH_SLUGS) - {"cyber"}),  # nothing but an exclusion
+        ("-반도체", (KOREAN_SLUGS | ENGLISH_SLUGS) - {"by-quote"}),
+        ("semiconductor 반도체", {"by-quote"}),  # English title, Korean quote
+        ("semiconductor -반도체", set()),
+        ("semiconductor or minerals 반도체", {"by-quote"}),  # the Korean word joins both
+        ("minerals -반도체", {"minerals"}),
+        ("AI기본법", {"by-note"}),
+        ("공급망 협력", {"by-quote"}),
+        ("화", {"by-title", "by-quote"}),  # one syllable: any piece starting with it
+        ("zebra", set()),
+        ("zebra 반도체", set()),
+    ],
+)
+def test_sqlite_and_postgresql_find_the_same_pledges(both, query, expected):
+    """Run on both databases (the PostgreSQL suite): the same query, the same pledges."""
+    assert set(Pledge.objects.public().search(query).values_list("slug", flat=True)) == expected
+
+
+def test_an_english_edit_a_new_note_and_a_delete_reach_the_index(client, both):
+    minerals = Pledge.objects.get(slug="minerals")
+    minerals.title = "Stockpile lithium"
+    minerals.save()
+    assert found(client, "lithium", "en") == {"minerals"}
+    assert found(client, "partners", "en") == {"minerals"}  # still in the quote
+    assert found(client, '"critical minerals supply"', "en") == {"minerals"}
+    published_update(
+        minerals,
+        status=Status.IN_PROGRESS,
+        as_of=datetime.date(2025, 11, 7),
+        public_note="A stockpiling agency opened in Busan.",
+        author=UserFactory(username="busan-note-writer", groups=["Editors"]),
+    )
+    assert found(client, "busan agency", "en") == {"minerals"}
+    minerals.delete()
+    assert found(client, "lithium", "en") == set()
+    assert not Pledge.objects.search("lithium").exists()  # staff's unrestricted search too
+
+
+def test_every_searched_title_field_is_followed_by_the_index(client, korean):
+    """title, and title_ko and the rest where the model has them: each edit is found."""
+    by_quote = korean[1]
+    for name in search.translated_fields(Pledge, ["title"]):
+        setattr(by_quote, name, f"우주항공 협력 {name}")
+        by_quote.save(update_fields=[name])
+        assert found(client, "우주항공") == {"by-quote"}, name
+        setattr(by_quote, name, "Space")
+        by_quote.save(update_fields=[name])
+        assert found(client, "우주항공") == set(), name
+
+
+def test_a_status_update_withdrawn_leaves_the_index(client, both, curator):
+    energy = Pledge.objects.get(slug="energy")
+    update = StatusUpdate.objects.get(pledge=energy, public_note__contains="hydrogen")
+    update.withdraw(curator, reason="Another ministry's memorandum.")
+    assert found(client, "hydrogen", "en") == set()
+    assert found(client, "cooperation", "en") == {"energy"}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index")
+def test_the_fts5_index_holds_exactly_the_search_rows(both):
+    """Triggers keep it in step; FTS5's own integrity check compares it with the rows."""
+    Pledge.objects.get(slug="cyber").delete()
+    PledgeSearch.objects.filter(pledge__slug="minerals").update(text="rewritten", tokens="")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tracker_pledgesearch_fts (tracker_pledgesearch_fts, rank) "
+            "VALUES ('integrity-check', 1)"
+        )
+        cursor.execute("SELECT count(*) FROM tracker_pledgesearch_fts")
+        assert cursor.fetchone()[0] == PledgeSearch.objects.count() == 5
+    assert set(Pledge.objects.search("rewritten").values_list("slug", flat=True)) == {"minerals"}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_a_search_on_sqlite_reads_the_fts5_index_not_every_row(both):
+    plan = Pledge.objects.public().search("minerals 반도체").explain()
+    assert "VIRTUAL TABLE" in plan, plan
+    assert "tracker_pledgesearch " not in plan.replace("tracker_pledgesearch_fts", ""), plan
+
+
+HOSTILE_QUERIES = [
+    '"',
+    '""',
+    '"""',
+    '"unbalanced',
+    'minerals"',
+    "*",
+    "minerals*",
+    "^minerals",
+    "NEAR(minerals supply",
+    "NEAR(",
+    "minerals AND",
+    "OR",
+    "or or",
+    "NOT minerals",
+    "-",
+    "--minerals",
+    "- - -",
+    "text:minerals",
+    "tokens:반도",
+    "{text tokens}: minerals",
+    "+minerals",
+    "(minerals",
+    "minerals)",
+    "'minerals'",
+    "\\",
+    "&|!<->:*",
+    "%_",
+    "반도*",
+    '"반도체',
+    '-"반도체"',
+    "·",
+    "rowid=1",
+    "tracker_pledgesearch_fts",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_a_query_of_operators_or_broken_quotes_is_never_a_server_error(client, both, query):
+    response = client.get("/en/pledges/", {"q": query})
+    assert response.status_code == 200
+    assert client.get("/api/pledges.json", {"q": query}).status_code == 200
+
+
+def test_fts5_syntax_in_a_query_is_read_as_words(both):
+    search_for = lambda q: set(Pledge.objects.search(q).values_list("slug", flat=True))  # noqa: E731
+    assert search_for("minerals*") == search_for("minerals") == {"minerals"}
+    assert search_for("NEAR(minerals supply)") == set()  # "near" is a word no pledge has
+    assert search_for("text:minerals") == set()  # "text" too: not a column filter
+    # "not" is a stop word, not FTS5's operator: energy is required, not excluded.
+    assert search_for("critical NOT energy") == {"energy"}
+
+
+def test_a_search_page_runs_the_same_queries_however_the_query_is_built(
+    client, both, django_assert_max_num_queries
+):
+    limit = count_queries(client, "/en/pledges/?q=minerals")
+    for query in ("minerals or cyber -반도체", "-cyber", '"clean energy" 반도체', "화"):
+        with django_assert_max_num_queries(limit):
+            client.get("/en/pledges/", {"q": query})
+
+
 # Hostile input -------------------------------------------------------------------------
 
 korean_noise = st.text(

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import connection, models, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.urls import reverse
@@ -918,6 +919,8 @@ SEARCH_VECTOR = SearchVector("title", "quote", "description", config="english")
 # PledgeSearch.document on PostgreSQL: the English words of its text, stemmed, and its Korean
 # n-grams as they are (tracker.search).
 SEARCH_DOCUMENT = SearchVector("text", config="english") + SearchVector("tokens", config="simple")
+# PledgeSearch's FTS5 index on SQLite (migration 0018): the pledges whose row matches.
+FTS5_MATCH = "SELECT rowid FROM tracker_pledgesearch_fts WHERE tracker_pledgesearch_fts MATCH %s"
 
 
 class PledgeQuerySet(models.QuerySet):
@@ -931,10 +934,10 @@ class PledgeQuerySet(models.QuerySet):
     def search(self, terms):
         """The pledges matching every word of a query, English or Korean (tracker.search).
 
-        English words are matched by PostgreSQL's full-text search (`english`, with quoted
-        phrases, `-word` and `or`), or as case-insensitive substrings on SQLite; Korean words
-        by their syllable n-grams on both. A query with nothing to search for (only
-        punctuation, say) finds nothing.
+        English words are matched by full-text search (PostgreSQL's `english`, with quoted
+        phrases, `-word` and `or`; on SQLite, FTS5 read the same way), Korean words by their
+        syllable n-grams on both. A query with nothing to search for (only punctuation, say)
+        finds nothing.
         """
         terms = (terms or "").strip()
         if not terms:
@@ -942,20 +945,34 @@ class PledgeQuerySet(models.QuerySet):
         query = searching.parse(terms)
         if not query:
             return self.none()
-        # A join on the pledge's own row of PledgeSearch, not an IN (subquery): a page of 25
-        # pledges loaded by id then checks those 25 rows, not the whole index again.
         if connection.vendor == "postgresql":
+            # A join on the pledge's own row of PledgeSearch, not an IN (subquery): a page of
+            # 25 pledges loaded by id then checks those 25 rows, not the whole index again.
             return self.filter(search_index__document=self._tsquery(query))
+        return self.filter(self._fts5(query))
+
+    @staticmethod
+    def _fts5(query):
+        """SQLite: the pledges FTS5 finds for the query (tracker.search's fts5_groups): the
+        groups with a required word in one MATCH, a group of exclusions alone as NOT IN."""
+        groups = query.fts5_groups()
+        if not groups:
+            return Q(pk__in=[])
+        required = [group for group in groups if group[0]]
         match = Q()
-        for term in query.english_terms:
-            found = Q(search_index__text__icontains=term.text)
-            match &= ~found if term.negated else found
-        for term in query.korean_terms:
-            found = Q()
-            for piece in term.substrings():
-                found &= Q(search_index__tokens__contains=piece)
-            match &= ~found if term.negated else found
-        return self.filter(match)
+        if required:
+            expressions = []
+            for words, excluded in required:
+                expression = "(" + " AND ".join(words) + ")"
+                if excluded:
+                    expression += " NOT (" + " OR ".join(excluded) + ")"
+                expressions.append(expression)
+            # The SQL is constant; the query is a parameter, its words quoted for FTS5.
+            match = Q(pk__in=RawSQL(FTS5_MATCH, [" OR ".join(expressions)]))  # noqa: S611
+        for words, excluded in groups:
+            if not words:
+                match |= ~Q(pk__in=RawSQL(FTS5_MATCH, [" OR ".join(excluded)]))  # noqa: S611
+        return match
 
     @staticmethod
     def _tsquery(query):

@@ -22,6 +22,14 @@ bigram, a longer one all of its trigrams ("경제안보": "경제안" and "제�
 syllable any piece that starts with it. Requiring overlapping trigrams rather than a phrase
 of bigrams keeps each word's letters in order without PostgreSQL rechecking every row.
 English words, quoted phrases, `-word` and `or` go to `websearch_to_tsquery` as before.
+
+On SQLite the same parsed query is matched in an FTS5 index of the same two columns
+(`tracker_pledgesearch_fts`, migration 0018): `Query.fts5_groups()` writes it as FTS5
+expressions that find what PostgreSQL's tsquery finds, word for word: English words stemmed
+(FTS5's Porter stemmer, PostgreSQL's is Snowball's) with PostgreSQL's English stop words
+dropped from the query, `or` and `-word` as websearch reads them, Korean words by the same
+pieces in `tokens`. Every word of the query reaches FTS5 inside a quoted string of letters
+and digits, so no input is read as FTS5 syntax.
 """
 
 import re
@@ -56,6 +64,22 @@ _HADA_ENDINGS = """
     하는 하며 하기 하게 해서 해야 했던 하던 하면 해 한 할 함
 """
 PARTICLES = sorted((_PARTICLES + _HADA_ENDINGS).split(), key=len, reverse=True)
+
+# PostgreSQL's English stop words (tsearch_data/english.stop), which its `english`
+# configuration leaves out of a query: SQLite's FTS5 drops them from a query the same way.
+_STOP_WORDS = """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did
+    doing a an the and but if or because as until while of at by for with about against
+    between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more
+    most other some such no nor not only own same so than too very s t can will just don
+    should now
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+# A word as FTS5's unicode61 tokenizer reads one: letters and digits, anything else a break.
+FTS_WORD = re.compile(r"[^\W_]+")
 
 SEARCHED_FIELDS = ("title", "description", "quote")
 NOTE_FIELDS = ("public_note",)
@@ -145,23 +169,69 @@ class KoreanTerm:
             return [f" {self.pieces[0]}"]
         return [f" {piece} " for piece in self.pieces]
 
+    def fts5(self):
+        """For FTS5 on SQLite, as tsquery() on PostgreSQL (pieces are Hangul only)."""
+        if self.is_syllable:
+            return f'tokens : "{self.pieces[0]}" *'
+        return "tokens : (" + " AND ".join(f'"{piece}"' for piece in self.pieces) + ")"
+
 
 @dataclass(frozen=True)
 class EnglishTerm:
-    """A word or quoted phrase with no Korean in it, matched as a substring on SQLite."""
+    """A word or quoted phrase with no Korean in it."""
 
     text: str
     negated: bool = False
+    quoted: bool = False
+
+    def fts5(self):
+        """For FTS5 on SQLite: the term's words as one quoted phrase in `text`, or None
+        when PostgreSQL would ignore it. As `english` does, a stop word is left out of a
+        word ("korea's" is "korea"), and a phrase of nothing else is ignored; inside a
+        phrase the stop words stay, to be matched as written."""
+        words = FTS_WORD.findall(self.text.lower())
+        if all(word in STOP_WORDS for word in words):
+            return None
+        if not self.quoted:
+            words = [word for word in words if word not in STOP_WORDS]
+        return f'text : "{" ".join(words)}"'
 
 
 @dataclass(frozen=True)
 class Query:
     english: str  # what PostgreSQL's websearch_to_tsquery reads: the query less its Korean
-    english_terms: tuple  # the same, as SQLite matches it
+    english_terms: tuple  # the same, each word or phrase
     korean_terms: tuple
+    english_groups: tuple = ()  # english_terms split at each `or`, as websearch reads them
 
     def __bool__(self):
         return bool(self.english_terms or self.korean_terms)
+
+    def fts5_groups(self):
+        """The query for FTS5, as [(required, excluded)]: a pledge is found when, for some
+        group, it matches every expression of `required` and none of `excluded`.
+
+        websearch_to_tsquery reads `a b or c -d` as (a & b) | (c & !d); the Korean terms are
+        required with it, so they join every group. A group left with nothing (only stop
+        words) is dropped, as PostgreSQL drops it; English of nothing but stop words with no
+        Korean finds nothing, as an empty tsquery does.
+        """
+        korean = ([], [])
+        for term in self.korean_terms:
+            korean[term.negated].append(term.fts5())
+        groups = []
+        for group in self.english_groups:
+            required, excluded = [], []
+            for term in group:
+                if (expression := term.fts5()) is not None:
+                    (excluded if term.negated else required).append(expression)
+            if required or excluded:
+                groups.append((required, excluded))
+        if not groups:
+            if not self.korean_terms:
+                return []
+            groups = [([], [])]
+        return [(required + korean[0], excluded + korean[1]) for required, excluded in groups]
 
 
 # A quoted phrase (closed or not), or a run of anything but spaces; either may start with
@@ -172,7 +242,7 @@ LETTER_OR_DIGIT = re.compile(f"[^\\W{HANGUL}_]")
 
 def parse(query):
     """Read a reader's query: see the module's docstring."""
-    english, english_terms, korean_terms = [], [], []
+    english, english_terms, korean_terms, groups = [], [], [], [[]]
     for match in QUERY_TERM.finditer(query):
         sign, phrase, word = match.groups()
         quoted = phrase is not None
@@ -182,10 +252,18 @@ def parse(query):
         if LETTER_OR_DIGIT.search(latin):
             english.append(f'{sign}"{latin}"' if quoted else f"{'-' * negated}{latin}")
             if quoted or latin.lower() != "or":  # "or" is PostgreSQL's operator, not a word
-                english_terms.append(EnglishTerm(latin, negated))
+                english_terms.append(EnglishTerm(latin, negated, quoted))
+                groups[-1].append(english_terms[-1])
+            elif not negated:
+                groups.append([])
         for pieces in _korean_pieces(text, quoted=quoted):
             korean_terms.append(KoreanTerm(tuple(pieces), negated))
-    return Query(" ".join(english), tuple(english_terms), tuple(korean_terms))
+    return Query(
+        " ".join(english),
+        tuple(english_terms),
+        tuple(korean_terms),
+        tuple(tuple(group) for group in groups if group),
+    )
 
 
 def _korean_pieces(text, *, quoted):
