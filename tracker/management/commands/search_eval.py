@@ -8,6 +8,9 @@ fixture has one (found by its own title, and by each word of it). Four readers:
 - `words`: today's PostgreSQL search, each query word a whole word of the text (the
   `english` configuration leaves Hangul words as they are, particles and all);
 - `ngrams`: tracker.search's syllable bigrams and trigrams, as both databases now search;
+- `database`: PledgeQuerySet.search() itself on the database this runs on (SQLite's FTS5
+  index or PostgreSQL's GIN), the set written as pledges (title, quote, each note a
+  published status update) in a transaction that is rolled back;
 - `kiwi`: morphemes from kiwipiepy, the Korean analyser: nouns, verb and adjective stems,
   roots, foreign words and numbers, every query morpheme required. Only when kiwipiepy is
   installed: `uv run --with kiwipiepy manage.py search_eval`.
@@ -34,7 +37,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from tracker import search
-from tracker.models import Pledge, StatusUpdate
+from tracker.models import Pledge, Statement, Status, StatusUpdate
 
 EVAL_SET = Path(settings.BASE_DIR) / "tests" / "data" / "search_ko_eval.json"
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "tracker.json"
@@ -96,6 +99,47 @@ class Ngrams:
         return search.search_columns(texts)[1]
 
 
+class Database:
+    """What the site finds: search() on this database, over the set written as pledges."""
+
+    def __init__(self):
+        self.name = f"database ({connection.vendor})"
+
+    @contextlib.contextmanager
+    def loaded(self, documents):
+        """The documents as pledges (the first text their title, the second their quote, the
+        rest published notes) for the block's length, then rolled back."""
+        with transaction.atomic():
+            statement = Statement.objects.create(
+                title="search_eval", slug="search-eval", kind="readout", date="2026-01-01"
+            )
+            self.keys = {}
+            for n, (key, texts) in enumerate(documents.items()):
+                title, quote, *notes = [*texts, ""][:2] + texts[2:]
+                pledge = Pledge.objects.create(
+                    statement=statement, slug=f"search-eval-{n}", title=title, quote=quote
+                )
+                StatusUpdate.objects.bulk_create(
+                    StatusUpdate(
+                        pledge=pledge,
+                        status=Status.IN_PROGRESS,
+                        as_of="2026-01-02",
+                        public_note=note,
+                    )
+                    for note in notes
+                )
+                self.keys[pledge.pk] = key
+            Pledge.objects.filter(pk__in=self.keys).refresh_search()
+            try:
+                yield
+            finally:
+                transaction.set_rollback(True)
+
+    def find(self, query):
+        found = Pledge.objects.filter(pk__in=self.keys).search(query).values_list("pk", flat=True)
+        return {self.keys[pk] for pk in found}
+
+
 class Kiwi:
     name = "kiwi"
 
@@ -119,7 +163,7 @@ class Kiwi:
 
 
 def readers():
-    found = [Substring(), Words(), Ngrams()]
+    found = [Substring(), Words(), Ngrams(), Database()]
     with contextlib.suppress(ImportError):  # kiwipiepy is not a dependency of the app
         found.append(Kiwi())
     return found
@@ -170,10 +214,17 @@ class Command(BaseCommand):
     def score(self, reader, documents, queries, misses):
         """Recall averaged over queries; precision over all results pooled (a query that
         finds nothing adds nothing to it, and counts under "none found")."""
-        index = {key: reader.index(texts) for key, texts in documents.items()}
+        if isinstance(reader, Database):
+            with reader.loaded(documents):
+                results = [reader.find(query) for query, _, _ in queries]
+        else:
+            index = {key: reader.index(texts) for key, texts in documents.items()}
+            results = [
+                {key for key, document in index.items() if reader.matches(query, document)}
+                for query, _, _ in queries
+            ]
         by_kind = defaultdict(list)
-        for query, kind, relevant in queries:
-            got = {key for key, document in index.items() if reader.matches(query, document)}
+        for (query, kind, relevant), got in zip(queries, results, strict=True):
             for group in ("all", kind):
                 by_kind[group].append((len(got & relevant), len(got), len(relevant)))
             if misses and got != relevant:
