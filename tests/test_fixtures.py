@@ -26,6 +26,7 @@ from tracker.models import (
 )
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "tracker.json"
+FOLLOWUP = Path(settings.BASE_DIR) / "fixtures" / "followup.json"
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
 # Site chrome that must never reach a cleaned statement text.
@@ -368,6 +369,40 @@ def test_no_unused_reference_rows():
         f"body {b}" for b in Body.objects.filter(statements=None, pledges=None, children=None)
     ]
     assert not problems, f"reference rows no statement or pledge uses: {problems}"
+
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def test_public_records_have_their_korean_text():
+    """The tracker's Korean for what the public site shows: a translation dropped from the
+    fixtures (a merge, a rewrite, a new pledge) fails here, instead of putting the "not yet
+    translated" marker on the Korean site. The English pasted in as "Korean" fails too."""
+    call_command("loaddata", str(FOLLOWUP), verbosity=0)
+    public = Pledge.objects.public()
+    texts = []
+    for pledge in public:
+        texts.append((f"pledge {pledge.pk} title", pledge.title, pledge.title_ko))
+        if pledge.description.strip():
+            texts.append(
+                (f"pledge {pledge.pk} description", pledge.description, pledge.description_ko)
+            )
+    for group in Counterpart.objects.with_pledge_counts(public):
+        texts.append((f"counterpart {group.slug}", group.name, group.name_ko))
+    for topic in Topic.objects.filter(pledges__in=public).distinct():
+        texts.append((f"topic {topic.slug}", topic.name, topic.name_ko))
+    for statement in Statement.objects.public():
+        texts.append((f"statement {statement.pk} title", statement.title, statement.title_ko))
+    for update in StatusUpdate.objects.public():
+        if update.public_note.strip():
+            texts.append((f"update {update.pk} note", update.public_note, update.public_note_ko))
+    assert len(texts) > 100, "the fixtures lost most of their public records"
+    problems = [
+        f"{label}: {korean!r} for {english!r}"
+        for label, english, korean in texts
+        if not HANGUL.search(korean)
+    ]
+    assert not problems, f"public text without its Korean: {problems}"
 
 
 def test_new_rows_get_fresh_primary_keys():
