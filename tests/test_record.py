@@ -20,6 +20,7 @@ from tests.factories import (
 )
 from tests.public_record import body
 from tests.test_public_pages import text_of
+from tracker import export_files
 from tracker.models import Basis, CounterpartKind, DatePrecision, Pledge, Status
 
 pytestmark = pytest.mark.django_db
@@ -301,6 +302,7 @@ def test_a_members_feed_carries_the_groupings_updates(client, ip4):
 
 
 def count_queries(client, url):
+    export_files.build()  # as the background task does after a write
     with CaptureQueriesContext(connection) as queries:
         body(client.get(url))
     return len(queries)

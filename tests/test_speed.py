@@ -7,11 +7,9 @@ lists sorting narrow rows, search leaving its vector out of the SELECT list.
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from tests.factories import CounterpartFactory, PledgeFactory, UserFactory
+from tests.factories import CounterpartFactory, PledgeFactory
 from tests.public_record import body
-from tracker.models import Status
 
 pytestmark = pytest.mark.django_db
 
@@ -50,20 +48,6 @@ def test_lists_sort_ids_only_then_load_the_page(client, url):
         assert '"text"' not in selected and '"quote"' not in selected, sql
 
 
-def test_the_csv_is_built_once_per_revision_and_rebuilt_after_a_write(client, record, editor):
-    first = body(client.get("/pledges.csv"))
-    again = queries(client, "/pledges.csv")  # the same file, not a second pass over the rows
-    assert not any("tracker_pledge" in sql for sql in again)
-    proposal = record.aid.record_update(
-        status=Status.BROKEN, as_of=timezone.localdate(), public_note="Dropped.", author=editor
-    )
-    assert body(client.get("/pledges.csv")) == first  # a proposal is not public yet
-    proposal.approve(UserFactory(username="reviewer", groups=["Curators"]))
-    rebuilt = body(client.get("/pledges.csv"))
-    assert rebuilt != first
-    assert "broken" in rebuilt.split(record.aid.slug, 1)[1].split("\n", 1)[0]
-
-
 def test_the_update_changelist_runs_no_pass_over_every_update(curator_client, record):
     sql = queries(curator_client, "/en/admin/tracker/statusupdate/")
     assert not any("DISTINCT" in q and "created_at" in q for q in sql)
@@ -85,13 +69,3 @@ def test_web_requests_run_with_a_statement_timeout():
         [sys.executable, "-c", script], cwd=settings.BASE_DIR, capture_output=True, text=True
     )
     assert result.stdout.strip() == "5s", result.stderr[-2000:]
-
-
-def test_every_worker_serves_the_one_csv_file_of_the_revision(client, record):
-    from django.core.cache import cache
-
-    first = body(client.get("/pledges.csv"))
-    cache.clear()  # another worker process: nothing of the first one's in its memory
-    again = queries(client, "/pledges.csv")
-    assert not any("tracker_pledge" in sql for sql in again)
-    assert body(client.get("/pledges.csv")) == first

@@ -107,7 +107,7 @@ def unpublish(modeladmin, request, queryset):
 def _set_published(modeladmin, request, queryset, value):
     changed = queryset.exclude(is_published=value).update(is_published=value)
     if changed:
-        models.Revision.bump()  # queryset.update() sends no signals
+        models.Revision.bump(withdraws=not value)  # queryset.update() sends no signals
     if value:
         message = ngettext("%(n)d record published.", "%(n)d records published.", changed)
     else:

@@ -218,7 +218,7 @@ def _answer_from(request, response, last_modified=None):
     )
 
 
-def public_view(view=None, *, params=(), scope=every_write):
+def public_view(view=None, *, params=(), scope=every_write, last_modified=revision_last_modified):
     """A public GET view: conditional GET from the revision, and the page cache.
 
     Anonymous readers all get the same page: its ETag names the page's version (`scope`:
@@ -234,13 +234,18 @@ def public_view(view=None, *, params=(), scope=every_write):
     requests for the same page meanwhile get the copy before it if it was rendered at most
     TRACKER_STALE_SECONDS ago, instead of all rendering it at once (0: never).
 
+    `last_modified(request, ...)` gives Last-Modified: the revision's time by default; a
+    file built earlier (tracker.export_files) gives its own.
+
     `params` names the query parameters the view reads. Any other (a tracking tag, a
     cache-buster) is redirected away before the cache is consulted, so the cache holds one
     entry per page the site really has, and a flood of made-up parameters costs a redirect
     each, never a render or a cache entry.
     """
     if view is None:
-        return functools.partial(public_view, params=params, scope=scope)
+        return functools.partial(
+            public_view, params=params, scope=scope, last_modified=last_modified
+        )
     known = frozenset(params)
 
     def etag(request, *args, **kwargs):
@@ -250,7 +255,7 @@ def public_view(view=None, *, params=(), scope=every_write):
             request.tracker_etag = '"' + "-".join(parts) + '"'
         return request.tracker_etag
 
-    conditional_view = condition(etag_func=etag, last_modified_func=revision_last_modified)(view)
+    conditional_view = condition(etag_func=etag, last_modified_func=last_modified)(view)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -276,8 +281,8 @@ def public_view(view=None, *, params=(), scope=every_write):
         if (kept := cache.get(key)) is not None:
             kept_etag, rendered_at, response = kept
             if kept_etag == current:
-                last_modified = int(revision_last_modified(request).timestamp())
-                return _answer_from(request, response, last_modified)
+                modified = int(last_modified(request, *args, **kwargs).timestamp())
+                return _answer_from(request, response, modified)
             if time.time() - rendered_at <= settings.TRACKER_STALE_SECONDS:
                 claim = f"rendering:{key}:{current}"
                 if not cache.add(claim, 1, RENDER_SECONDS):
@@ -295,7 +300,7 @@ def public_view(view=None, *, params=(), scope=every_write):
         patch_vary_headers(response, ["HX-Request", "Cookie"])
         if response.status_code == 200:
             response.headers["Last-Modified"] = http_date(
-                revision_last_modified(request).timestamp()
+                last_modified(request, *args, **kwargs).timestamp()
             )
             if not response.streaming:
                 # One chunk: a feed is written in thousands of small pieces, slow to unpickle.

@@ -9,24 +9,19 @@ Only what the site publishes goes in: published statements, pledges published in
 statement, their public status updates (StatusUpdate.objects.public()) and evidence, and the
 counterparts and topics those pledges name. Internal notes have no field here at all.
 
-package_folder() builds the files once per revision into a folder of TRACKER_EXPORT_DIR,
-with a zip of the lot, so a download is a file read.
+write_package() writes the files, with a zip of the lot; tracker.export_files builds them in
+the background once per revision of the record, so a download is a file read.
 
 LICENSE is the licence of the record as data, wherever it is published: this package, the
 JSON API (its OpenAPI document), /data/ and /about/ ({% licence %} in tracker_tags).
 """
 
 import csv
-import hashlib
 import json
-import shutil
-import tempfile
-import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_noop
@@ -747,28 +742,3 @@ def write_package(folder):
     with zipfile.ZipFile(folder / ZIP_NAME, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in [DESCRIPTOR, *TABLES_BY_PATH]:
             archive.write(folder / name, f"{PACKAGE_NAME}/{name}")
-
-
-def package_folder(version):
-    """The package as a folder in TRACKER_EXPORT_DIR, built once per `version` of the
-    record (tracker.caching.revision_key) and shared by every worker process; its path.
-
-    Built in a temporary folder and renamed into place, so no reader sees half a package
-    (two workers building at once both write whole packages; the first rename wins).
-    Folders of earlier versions are removed after a minute.
-    """
-    root = Path(settings.TRACKER_EXPORT_DIR)
-    folder = root / f"datapackage-{hashlib.sha256(version.encode()).hexdigest()[:16]}"
-    if folder.exists():
-        return folder
-    root.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(dir=root, prefix="build-"))
-    write_package(build)
-    try:
-        build.rename(folder)
-    except OSError:  # another worker got there first: theirs is as good
-        shutil.rmtree(build, ignore_errors=True)
-    for old in root.glob("datapackage-*"):
-        if old != folder and old.stat().st_mtime < time.time() - 60:
-            shutil.rmtree(old, ignore_errors=True)
-    return folder

@@ -7,13 +7,7 @@ how it is read from a pledge, so the header and the rows cannot drift.
 """
 
 import csv
-import hashlib
-import os
-import tempfile
-import time
-from pathlib import Path
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import OuterRef, StringAgg, Subquery, Value
@@ -146,28 +140,11 @@ def csv_lines(pledges):
         yield writer.writerow(_spreadsheet_safe(read(pledge)) for read in CSV_COLUMNS.values())
 
 
-def csv_file(version):
-    """The whole CSV as a file in TRACKER_EXPORT_DIR, built once per `version` of the
-    record and shared by every worker process; its path.
-
-    Built under a temporary name and renamed into place, so no reader sees half a file
-    (two workers building at once both write whole files; the last rename wins). Files of
-    earlier versions are removed after a minute; a reader still holding one open keeps it.
-    """
-    folder = Path(settings.TRACKER_EXPORT_DIR)
-    path = folder / f"pledges-{hashlib.sha256(version.encode()).hexdigest()[:16]}.csv"
-    if path.exists():
-        return path
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=folder, prefix="build-", delete=False
-    ) as out:
+def write_csv(path):
+    """The whole CSV into the file at `path` (tracker.export_files builds it with the
+    data package, from one view of the record, and serves it as /pledges.csv)."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
         out.writelines(csv_lines(csv_pledges()))
-    os.replace(out.name, path)
-    for old in folder.glob("pledges-*.csv"):
-        if old != path and old.stat().st_mtime < time.time() - 60:
-            old.unlink(missing_ok=True)
-    return path
 
 
 def _spreadsheet_safe(value):

@@ -2160,7 +2160,7 @@ class StatusUpdate(models.Model):
                 updated_at=timezone.now(),
             )
             Pledge.objects.filter(pk=self.pledge_id).refresh_search()  # its note is not
-            Revision.bump(pledge=self.pledge_id)
+            Revision.bump(pledge=self.pledge_id, withdraws=True)
 
     def _decide(self, reviewer, decision, comment, state):
         self._check_reviewer(reviewer)
@@ -2563,15 +2563,22 @@ class Revision(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     broad = models.PositiveBigIntegerField(default=0)
     broad_at = models.DateTimeField(default=timezone.now)
+    # The number of the last write that took something out of the public record (an
+    # unpublish, a withdrawn update, a deletion): no export built before it is served.
+    withdrawn = models.PositiveBigIntegerField(default=0)
 
     def __str__(self):
         return f"Revision {self.number} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
     @classmethod
-    def bump(cls, pledge=None):
-        """Record a write; with `pledge` (a pk), one scoped to that pledge's history."""
+    def bump(cls, pledge=None, *, withdraws=False):
+        """Record a write; with `pledge` (a pk), one scoped to that pledge's history;
+        `withdraws`: one that may take something out of the public record, so that no
+        export file built before it is served again (tracker.export_files)."""
         now = timezone.now()
         fields = {"number": F("number") + 1, "changed_at": now}
+        if withdraws:
+            fields["withdrawn"] = F("number") + 1
         if pledge is None:
             fields.update(broad=F("broad") + 1, broad_at=now)
         else:
@@ -2600,6 +2607,26 @@ class Revision(models.Model):
             broad=broad,
             broad_at=aware_datetime(broad_at),
         )
+
+
+class ExportBuild(models.Model):
+    """One complete build of the export files (the full CSV and the data package) in a
+    folder of TRACKER_EXPORT_DIR, read from one consistent view of the record at
+    `revision`. A row is written only once every file is in place, so a row means a
+    complete build (tracker.export_files)."""
+
+    folder = models.CharField(max_length=100, unique=True)
+    revision = models.PositiveBigIntegerField()
+    revision_at = models.DateTimeField()
+    key = models.CharField(max_length=200, help_text="The revision, day and release it is for.")
+    built_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["-revision", "-id"], name="exportbuild_newest")]
+
+    def __str__(self):
+        return f"Exports of revision {self.revision} ({self.folder})"
 
 
 def aware_datetime(value):

@@ -5,9 +5,10 @@ and `manage.py demo` runs a worker in a thread of its own. Tasks take primary ke
 objects, and each looks its rows up again: by the time it runs they may have changed.
 """
 
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
-from tracker import follow, vault
+from tracker import export_files, follow, vault
 from tracker.models import StatusUpdate
 
 
@@ -25,3 +26,21 @@ def notify_followers(update_id):
     if update is None:
         return 0
     return follow.notify_status_change(update)
+
+
+@task
+def build_exports():
+    """Build the export files for the record as it stands when this runs (nothing to do
+    if they are built already); the revision they show."""
+    return export_files.build().revision
+
+
+def queue_export_build():
+    """Queue a build of the export files, unless one is queued and not started yet: that
+    one reads the record when it starts, so a burst of writes makes one build, not one
+    per write."""
+    queued = DBTaskResult.objects.filter(
+        task_path=build_exports.module_path, status=TaskResultStatus.READY
+    )
+    if not queued.exists():
+        build_exports.enqueue()

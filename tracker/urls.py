@@ -48,7 +48,7 @@ TOPIC_PAGE = {
 # by default, never Accept-Language: tracker.i18n.output_language), and the health check
 # and favicon have no language.
 urlpatterns = [
-    path("pledges.csv", output_language(public.pledges_csv), name="pledges_csv"),
+    path("pledges.csv", output_language(data.pledges_csv), name="pledges_csv"),
     path(
         "pledges/<slug:slug>/badge.svg", output_language(public.pledge_badge), name="pledge_badge"
     ),

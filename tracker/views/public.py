@@ -9,7 +9,7 @@ page already rendered for this revision costs that one query too.
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.csp import CSP
@@ -19,8 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
-from tracker import api, exports
-from tracker.caching import one_pledge, per_revision, public_view, rendered, revision_key
+from tracker import api
+from tracker.caching import one_pledge, per_revision, public_view, rendered
 from tracker.exports import API_FIELDS, CSV_HEADER
 from tracker.filters import PLEDGE_LIST_PARAMS, CachedRowsPaginator, PledgeFilter
 from tracker.htmx import is_fragment
@@ -245,24 +245,6 @@ def about(request):
         "contact_email": settings.TRACKER_CONTACT_EMAIL,
     }
     return render(request, "public/about.html", context)
-
-
-# Data out -------------------------------------------------------------------------------
-
-
-@public_view
-def pledges_csv(request):
-    """Every public pledge, one row each (tracker.exports has the columns).
-
-    Served from a file built once per revision (and day), so a download costs a file
-    read, not 20,000 rows through the ORM; a write makes the next download build anew.
-    """
-    return FileResponse(
-        exports.csv_file(revision_key()).open("rb"),
-        as_attachment=True,
-        filename="pledges.csv",
-        content_type="text/csv; charset=utf-8",
-    )
 
 
 # Corrections ----------------------------------------------------------------------------
