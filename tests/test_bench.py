@@ -58,6 +58,10 @@ def test_bench_runs_and_reports_every_run(tmp_path):
         # but none may fail.
         assert {"p50_ms", "p95_ms", "rps", "errors"} <= set(row["page"]), row["name"]
         assert row["page"]["errors"] == 0, row["name"]
+    search = {row["name"]: row for row in report["results"]}["search"]
+    # Searches drawn from the data in both languages, and misses, each sent once.
+    assert set(search["kinds"]) == {"Korean", "English", "mixed", "miss"}
+    assert "distinct" in search
     cached = {row["name"]: row for row in report["results"]}["cached page"]
     assert cached["page"]["requests"] > 0 and cached["baseline"]["requests"] > 0
     writer = report["results"][5]["writer"]

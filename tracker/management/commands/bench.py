@@ -19,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -38,20 +39,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tracker.caching import revision_memo
-from tracker.management.commands.seed_bulk import (
-    OBJECTS,
-    OBJECTS_KO,
-    VERBS,
-    VERBS_KO,
-    object_particle,
-)
-from tracker.models import Counterpart, Pledge, Revision, Statement, Status, Topic
+from tracker.models import Counterpart, Pledge, PledgeSearch, Revision, Statement, Status, Topic
+from tracker.search import HANGUL_RUN, STOP_WORDS
 
 # Issue 16's targets, p95 in ms (None: no latency target, see the ratio).
 TARGET_P95_MS = {"page": 50.0, "search": 100.0, "api": 50.0, "staff": 50.0}
 TARGET_RATIO = 0.5
 TARGET_RSS_MB = 150
 WRITES_PER_SECOND = 10
+# Distinct searches: half for the warm-up, half for the run, each sent at most once.
+SEARCHES = 3000
 
 # Each request picks a random path of its run's list; each wrk thread seeds its own.
 WRK_RANDOM_SCRIPT = """
@@ -85,6 +82,24 @@ UPDATE_FORM = urllib.parse.urlencode(
         "pPK-evidence-0-title": "Bench source",
     }
 )
+
+# Each request takes the next path of the list (each wrk thread its own share): no path is
+# asked for twice while the run sends fewer requests than the list holds, so no answer can
+# come from the page cache. The request wrk builds once to inspect is never sent.
+WRK_SEQUENTIAL_SCRIPT = """
+local paths = {PATHS}
+local counter = 0
+local created = 0
+setup = function(thread)
+  thread:set("id", created)
+  created = created + 1
+end
+request = function()
+  local i = (id or 0) + counter * {THREADS}
+  counter = counter + 1
+  return wrk.format(nil, paths[i % #paths + 1])
+end
+"""
 
 WRK_FLOOD_SCRIPT = """
 request = function()
@@ -285,6 +300,7 @@ class Command(BaseCommand):
         queries = {name: self.count_queries(paths[0]) for name, paths in urls.items()}
         static_dir = Path(tempfile.mkdtemp(prefix="bench-static-"))
         self.collect_static(static_dir)
+        self.compile_bytecode()
         client = Client()
         home_size = len(client.get("/ko/").content)
         (static_dir / "bench-home.html").write_bytes(b"x" * home_size)
@@ -358,35 +374,84 @@ class Command(BaseCommand):
                     params[name] = rng.choice(values)
             params["page"] = rng.choice([1, 1, 1, 2, 3])
             combos.add("/ko/pledges/?" + urllib.parse.urlencode(params))
-        words = [w for phrase in VERBS + OBJECTS for w in phrase.split()] + [
-            "korea",
-            "japan",
-            "aid",
-            "climate",
-            "security",
-            "trade",
-            "partnership",
-            "summit",
-        ]
-        # Korean as readers type it: words of seed_bulk's Korean text, some with a particle.
-        korean = [w for phrase in VERBS_KO + OBJECTS_KO for w in phrase.split()]
-        korean += [w + particle for w in korean for particle in (object_particle(w), "의")]
-        searches = {
-            "/ko/pledges/?" + urllib.parse.urlencode({"q": " ".join(rng.sample(vocabulary, k))})
-            for vocabulary in (words, korean)
-            for k in (1, 2)
-            for _ in range(300)
-        }
+        self.searches = self.search_queries(SEARCHES)
         urls = {
             "pledge page": [f"/ko/pledges/{slug}/" for slug in slugs],
             "filter combination": sorted(combos),
             "page number": [f"/ko/pledges/?page={n}" for n in range(1, pages + 1)],
-            "search": sorted(searches),
+            "search": [
+                "/ko/pledges/?" + urllib.parse.urlencode({"q": q}) for q, _ in self.searches
+            ],
             "API page": [f"/api/pledges.json?page={n}" for n in range(1, pages // 4 + 2)],
         }
-        for paths in urls.values():
-            rng.shuffle(paths)
+        for name, paths in urls.items():
+            if name != "search":  # already in a random order, kinds interleaved
+                rng.shuffle(paths)
         return urls
+
+    def search_queries(self, count):
+        """`count` distinct searches as readers type them, in a random order: [(q, kind)].
+
+        Words are drawn from the search text of 1,000 random public pledges (the curated
+        ones among them), Korean as written there (particles and all); two words are two
+        of one pledge's (as a reader after that pledge would type them) or any two. Misses
+        are made-up words no pledge has, alone or beside a real word. 40 % Korean, 40 %
+        English, 10 % one of each, 10 % misses; at scale L about a quarter find nothing
+        (the misses, and pairs of words no one pledge has)."""
+        rng = self.rng
+        public = sorted(Pledge.objects.public().values_list("pk", flat=True))
+        rows = PledgeSearch.objects.filter(pk__in=rng.sample(public, min(1000, len(public))))
+        docs = []
+        for text in rows.order_by("pk").values_list("text", flat=True):
+            words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)} - STOP_WORDS
+            hangul = {w for w in HANGUL_RUN.findall(text) if len(w) > 1}
+            docs.append((sorted(words), sorted(hangul)))
+        english = sorted({w for doc in docs for w in doc[0]})
+        korean = sorted({w for doc in docs for w in doc[1]})
+
+        def words(language):
+            vocabulary, index = (english, 0) if language == "English" else (korean, 1)
+            if (r := rng.random()) < 0.45:
+                return rng.choice(vocabulary)
+            if r < 0.9:  # two words of one pledge
+                doc = rng.choice([d for d in docs if len(d[index]) > 1] or [(english, korean)])
+                return " ".join(rng.sample(doc[index], 2))
+            return " ".join(rng.sample(vocabulary, 2))  # any two: often nothing found
+
+        def mixed():
+            en, ko = (english, korean)
+            if rng.random() < 0.8:
+                en, ko = rng.choice([d for d in docs if d[0] and d[1]] or [(en, ko)])
+            return f"{rng.choice(en)} {rng.choice(ko)}"
+
+        def miss():
+            if rng.random() < 0.5:
+                made_up = "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(7))
+            else:
+                made_up = "".join(chr(rng.randint(0xAC00, 0xD7A3)) for _ in range(3))
+            return made_up + rng.choice(["", f" {rng.choice(english + korean)}"])
+
+        makers = {
+            "Korean": lambda: words("Korean"),
+            "English": lambda: words("English"),
+            "mixed": mixed,
+            "miss": miss,
+        }
+        shares = {"Korean": 0.4, "English": 0.4, "mixed": 0.1, "miss": 0.1}
+        queries, seen = [], set()
+        if not english or not korean:  # a database without one language: misses only
+            shares = {"miss": 1.0}
+            english = korean = english or korean or ["zzz"]
+        for kind, share in shares.items():
+            wanted, tries = len(queries) + round(count * share), 0
+            while len(queries) < wanted and tries < count * 20:
+                tries += 1
+                q = makers[kind]()
+                if q not in seen:
+                    seen.add(q)
+                    queries.append((q, kind))
+        rng.shuffle(queries)
+        return queries
 
     # Set-up
 
@@ -403,6 +468,22 @@ class Command(BaseCommand):
             LOG_LEVEL="ERROR",
         )
         return env
+
+    def compile_bytecode(self):
+        """Compile the app and its packages to bytecode, as an install with
+        `--compile-bytecode` would. With PYTHONDONTWRITEBYTECODE set (as on this machine)
+        and nothing compiled, every gunicorn worker compiled each module its first request
+        imported: 1.8 s of CPU per worker, 10-17 s of wall time at load 7, which was most of
+        a 10 s run. Quick once done (compileall skips what is up to date)."""
+        started = time.perf_counter()
+        paths = [str(settings.BASE_DIR / "tracker"), sysconfig.get_paths()["purelib"]]
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "-j", "0", *paths],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # third-party packages' SyntaxWarnings
+            check=False,  # a package's test file that does not compile is no reason to stop
+        )
+        self.stdout.write(f"Bytecode compiled in {time.perf_counter() - started:.1f} s")
 
     def manage(self, *args):
         subprocess.run(
@@ -512,6 +593,15 @@ class Command(BaseCommand):
         listed = ",".join(f'"{path}"' for path in paths)
         return WRK_RANDOM_SCRIPT.replace("{PATHS}", "{" + listed + "}") + WRK_SCRIPT
 
+    def sequential_script(self, paths):
+        listed = ",".join(f'"{path}"' for path in paths)
+        return (
+            WRK_SEQUENTIAL_SCRIPT.replace("{PATHS}", "{" + listed + "}").replace(
+                "{THREADS}", str(self.options["threads"])
+            )
+            + WRK_SCRIPT
+        )
+
     def stale(self):
         """A write, as after each real save: by default a status update's (every page that
         lists pledges is stale; pages about other pledges and their list rows are not);
@@ -522,8 +612,21 @@ class Command(BaseCommand):
             Revision.bump(pledge=Pledge.objects.filter(slug__startswith="bulk-").first().pk)
 
     def uncached(self, base, paths, name):
-        """Readers on random distinct URLs of one kind, everything cached made stale first."""
+        """Readers on random distinct URLs of one kind, everything cached made stale first.
+
+        Searches are each sent once (the warm-up and the run take disjoint halves), so no
+        answer is a cached page, whatever the page cache holds."""
         self.stale()
+        if name == "search":
+            half = len(paths) // 2
+            scripts = (self.sequential_script(paths[:half]), self.sequential_script(paths[half:]))
+            page = self.wrk(base + paths[0], scripts=scripts)
+            kinds = {}
+            for _, kind in self.searches:
+                kinds[kind] = kinds.get(kind, 0) + 1
+            # Fewer requests than the run's half: none was asked for twice.
+            extra = {"distinct": page["requests"] <= len(paths) - half, "kinds": kinds}
+            return page, None, extra
         script = self.random_script(paths)
         return self.wrk(base + paths[0], scripts=(script, script)), None, {}
 
@@ -699,6 +802,17 @@ class Command(BaseCommand):
                 writer = extra["writer"]
                 writer_ok = writer["p95_ms"] <= TARGET_P95_MS["staff"] and not writer["errors"]
                 self.line("  its writes", "", writer, "writer p95 <= 50 ms", writer_ok)
+            if "kinds" in extra:
+                kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(extra["kinds"].items()))
+                self.stdout.write(
+                    f"  {sum(extra['kinds'].values())} distinct searches ({kinds}), "
+                    f"half for the warm-up; "
+                    + (
+                        "none asked for twice"
+                        if extra["distinct"]
+                        else "more requests than searches: some were cached"
+                    )
+                )
             if kind == "csv":
                 for when in ("after_write", "again"):
                     d = extra[when]
