@@ -361,6 +361,27 @@ def test_sqlite_and_postgresql_find_the_same_pledges(both, query, expected):
     assert set(Pledge.objects.public().search(query).values_list("slug", flat=True)) == expected
 
 
+def test_english_words_of_what_is_not_public_are_never_found(client, both):
+    minerals = Pledge.objects.get(slug="minerals")
+    PledgeFactory(statement=minerals.statement, slug="draft", title="Desalination plants")
+    Pledge.objects.filter(slug="draft").update(is_published=False)
+    hidden = StatementFactory(slug="hidden-english", text=ENGLISH_TEXT, is_published=False)
+    PledgeFactory(statement=hidden, slug="in-hidden", title="Desalination pipelines")
+    proposed = minerals.record_update(
+        status=Status.ACHIEVED,
+        as_of=datetime.date(2025, 11, 8),
+        public_note="Desalination verdict awaiting review.",
+        internal_note="Internal: desalination contract terms.",
+        author=UserFactory(username="proposing-editor", groups=["Editors"]),
+    )
+    assert proposed.is_proposed
+    assert found(client, "desalination", "en") == set()
+    assert found(client, '"desalination plants"', "en") == set()
+    assert client.get("/api/pledges.json", {"q": "desalination"}).json()["count"] == 0
+    # An exclusion finds public pledges only, too.
+    assert found(client, "-desalination", "en") == KOREAN_SLUGS | ENGLISH_SLUGS
+
+
 def test_an_english_edit_a_new_note_and_a_delete_reach_the_index(client, both):
     minerals = Pledge.objects.get(slug="minerals")
     minerals.title = "Stockpile lithium"
