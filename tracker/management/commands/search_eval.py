@@ -200,15 +200,20 @@ class Command(BaseCommand):
             d["id"]: [d[k] for k in ("title", "quote", "note") if d.get(k)]
             for d in data["documents"]
         }
-        queries = [(q["q"], q["kind"], set(q["relevant"])) for q in data["queries"]]
+        # Each query with the documents its relevance was judged among: the set's queries
+        # were judged on the set's pledges only, so a fixture pledge they also find (often
+        # rightly: "반도체" finds the fixture's semiconductor pledge) is not counted against
+        # them.
+        judged = set(documents)
+        queries = [(q["q"], q["kind"], set(q["relevant"]), judged) for q in data["queries"]]
         # The fixture's Korean titles (title_ko, once translated): each pledge should be
-        # found by its whole title.
+        # found by its whole title, and by no other document.
         for row in json.loads(fixture.read_text()):
             fields = row["fields"]
             if row["model"] == "tracker.pledge" and fields.get("title_ko"):
                 key = f"fixture-{row['pk']}"
                 documents[key] = [fields["title_ko"], fields.get("title", "")]
-                queries.append((fields["title_ko"], "fixture title", {key}))
+                queries.append((fields["title_ko"], "fixture title", {key}, None))
         return documents, queries
 
     def score(self, reader, documents, queries, misses):
@@ -216,15 +221,16 @@ class Command(BaseCommand):
         finds nothing adds nothing to it, and counts under "none found")."""
         if isinstance(reader, Database):
             with reader.loaded(documents):
-                results = [reader.find(query) for query, _, _ in queries]
+                results = [reader.find(query) for query, *_ in queries]
         else:
             index = {key: reader.index(texts) for key, texts in documents.items()}
             results = [
                 {key for key, document in index.items() if reader.matches(query, document)}
-                for query, _, _ in queries
+                for query, *_ in queries
             ]
         by_kind = defaultdict(list)
-        for (query, kind, relevant), got in zip(queries, results, strict=True):
+        for (query, kind, relevant, judged), got in zip(queries, results, strict=True):
+            got = got if judged is None else got & judged
             for group in ("all", kind):
                 by_kind[group].append((len(got & relevant), len(got), len(relevant)))
             if misses and got != relevant:
