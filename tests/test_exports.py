@@ -37,17 +37,20 @@ CSV_COLUMNS = [
     "quote",
     "last_update",
     "url",
+    "untranslated",
 ]
 JSON_FIELDS = [
     "slug",
     "url",
     "title",
+    "title_ko",
     "status",
     "status_label",
     "overdue",
     "score",
     "quote",
     "description",
+    "description_ko",
     "specificity",
     "target",
     "statement",
@@ -55,6 +58,7 @@ JSON_FIELDS = [
     "counterparts",
     "topics",
     "responsible_body",
+    "responsible_body_ko",
     "last_update",
 ]
 
@@ -135,12 +139,14 @@ PLEDGE_SCHEMA = {
         "slug": {"type": "string", "pattern": "^[-a-z0-9]+$"},
         "url": {"type": "string", "format": "uri"},
         "title": {"type": "string"},
+        "title_ko": {"type": ["string", "null"], "minLength": 1},
         "status": {"enum": Status.values},
         "status_label": {"enum": [label for _, label in Status.choices]},
         "overdue": {"type": "boolean"},
         "score": {"enum": [1, 0, -1, None]},
         "quote": {"type": "string", "minLength": 1},
         "description": {"type": "string"},
+        "description_ko": {"type": ["string", "null"], "minLength": 1},
         "specificity": {"enum": Specificity.values},
         "target": {
             "type": "object",
@@ -160,6 +166,8 @@ PLEDGE_SCHEMA = {
             "required": [
                 "slug",
                 "title",
+                "title_ko",
+                "language",
                 "url",
                 "date",
                 "date_precision",
@@ -171,6 +179,8 @@ PLEDGE_SCHEMA = {
             "properties": {
                 "slug": {"type": "string"},
                 "title": {"type": "string"},
+                "title_ko": {"type": ["string", "null"], "minLength": 1},
+                "language": {"enum": ["ko", "en"]},
                 "url": {"type": "string", "format": "uri"},
                 "date": {"type": ["string", "null"], "format": "date"},
                 "date_precision": {"enum": DatePrecision.values},
@@ -184,12 +194,13 @@ PLEDGE_SCHEMA = {
                 {"type": "null"},
                 {
                     "type": "object",
-                    "required": ["key", "kind", "name", "office", "attribution"],
+                    "required": ["key", "kind", "name", "name_ko", "office", "attribution"],
                     "additionalProperties": False,
                     "properties": {
                         "key": {"type": "string", "pattern": "^[-a-z0-9]+$"},
                         "kind": {"enum": ["person", "body"]},
                         "name": {"type": "string", "minLength": 1},
+                        "name_ko": {"type": ["string", "null"], "minLength": 1},
                         "office": {"type": ["string", "null"]},
                         "attribution": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/grounds"}]},
                     },
@@ -199,17 +210,19 @@ PLEDGE_SCHEMA = {
         "counterparts": {"type": "array", "items": {"$ref": "#/$defs/named"}},
         "topics": {"type": "array", "items": {"$ref": "#/$defs/named"}},
         "responsible_body": {"type": ["string", "null"]},
+        "responsible_body_ko": {"type": ["string", "null"], "minLength": 1},
         "last_update": {
             "oneOf": [
                 {"type": "null"},
                 {
                     "type": "object",
-                    "required": ["status", "as_of", "note"],
+                    "required": ["status", "as_of", "note", "note_ko"],
                     "additionalProperties": False,
                     "properties": {
                         "status": {"enum": Status.values},
                         "as_of": {"type": "string", "format": "date"},
                         "note": {"type": "string"},
+                        "note_ko": {"type": ["string", "null"], "minLength": 1},
                     },
                 },
             ]
@@ -231,9 +244,13 @@ RESPONSE_SCHEMA = {
     "$defs": {
         "named": {
             "type": "object",
-            "required": ["slug", "name"],
+            "required": ["slug", "name", "name_ko"],
             "additionalProperties": False,
-            "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "name_ko": {"type": ["string", "null"], "minLength": 1},
+            },
         },
         "grounds": {
             "type": "object",
@@ -298,10 +315,11 @@ def test_json_pledge_carries_what_the_page_shows(client, record):
         "key": "cho-hyun-minister-of-foreign-affairs",
         "kind": "person",
         "name": "Cho Hyun",
+        "name_ko": None,
         "office": "Minister of Foreign Affairs",
         "attribution": {"basis": "stated", "note": "", "source": None, "doubt": None},
     }
-    assert aid["counterparts"] == [{"slug": "asean", "name": "ASEAN"}]
+    assert aid["counterparts"] == [{"slug": "asean", "name": "ASEAN", "name_ko": None}]
     assert aid["responsible_body"] == "Ministry of Foreign Affairs"
     assert aid["last_update"]["status"] == "achieved"
     assert "SECRET" not in str(data)

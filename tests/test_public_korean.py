@@ -244,11 +244,15 @@ def test_the_feeds_speak_korean_under_ko(client, korean_record):
     assert "근거 자료:" in "".join(e.summary for e in feed.entries)
 
     japan = feedparser.parse(body(client.get("/ko/counterparts/japan/feed/")))
-    assert japan.feed.title == "한국 외교 공약 추적: Japan 관련 공약의 경과 기록"
+    # Japan has no Korean name in this record: shown in English, marked.
+    assert japan.feed.title == "한국 외교 공약 추적: Japan (미번역) 관련 공약의 경과 기록"
     climate = feedparser.parse(body(client.get("/ko/topics/climate/feed/")))
-    assert climate.feed.title == "한국 외교 공약 추적: Climate 분야 공약의 경과 기록"
+    assert climate.feed.title == "한국 외교 공약 추적: Climate (미번역) 분야 공약의 경과 기록"
     aid = feedparser.parse(body(client.get(f"/ko/pledges/{korean_record.aid.slug}/feed/")))
-    assert aid.feed.subtitle == "공약 “Double aid to ASEAN by 2027”의 모든 공개 경과 기록입니다."
+    assert (
+        aid.feed.subtitle
+        == "공약 “Double aid to ASEAN by 2027 (미번역)”의 모든 공개 경과 기록입니다."
+    )
 
 
 def test_the_json_feed_speaks_korean_under_ko(client, korean_record):

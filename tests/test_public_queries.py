@@ -24,7 +24,8 @@ BUDGETS = {
     # + the corrections to the pledge and its statement, and the pledge's own version
     "/en/pledges/double-aid-to-asean/": 11,
     "/en/statements/": 4,
-    "/en/statements/korea-asean-forum/": 5,
+    # + its versions in other languages (translation_of, both ways)
+    "/en/statements/korea-asean-forum/": 6,
     "/en/counterparts/": 5,
     "/en/counterparts/asean/": 11,
     "/en/topics/": 3,

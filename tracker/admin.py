@@ -4,6 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop, ngettext, ngettext_lazy, override
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -181,7 +184,7 @@ class PledgeInline(admin.StackedInline):
     autocomplete_fields = ["counterparts", "topics", "responsible_body"]
     fields = [
         "quote",
-        "title",
+        ("title", "title_ko"),
         "slug",
         ("counterparts", "topics"),
         ("maker", "responsible_body"),
@@ -217,6 +220,7 @@ class StatusUpdateInline(admin.TabularInline):
         "status",
         "previous_status",
         "public_note",
+        "public_note_ko",
         "internal_note",
         "author",
         "source_statement",
@@ -245,13 +249,23 @@ class StatementAdmin(HistoryAdmin):
         "pledges__topics",
         "pledges__status",
     ]
-    search_fields = ["title", "text", "event", "venue", "publisher", "speakers__name"]
+    search_fields = [
+        "title",
+        "title_ko",
+        "text",
+        "event",
+        "venue",
+        "publisher",
+        "speakers__name",
+        "speakers__name_ko",
+    ]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["issuing_body"]
+    autocomplete_fields = ["issuing_body", "translation_of"]
+    readonly_fields = ["translations_listed"]
     actions = [publish, unpublish]
     inlines = [SpeakerInline, PledgeInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "issuing_body", "is_published"]}),
+        (None, {"fields": [("title", "title_ko"), "slug", "kind", "issuing_body", "is_published"]}),
         (
             _("Occasion"),
             {
@@ -266,7 +280,11 @@ class StatementAdmin(HistoryAdmin):
                 ]
             },
         ),
-        (_("Source"), {"fields": ["publisher", "source_url", "source_file", "language"]}),
+        (_("Source"), {"fields": ["publisher", "source_url", "source_file"]}),
+        (
+            _("Language"),
+            {"fields": ["language", "translation_of", "translations_listed"]},
+        ),
         (_("Text"), {"fields": ["text", "notes"]}),
         (_("Correction"), {"fields": [REASON]}),
     ]
@@ -298,6 +316,24 @@ class StatementAdmin(HistoryAdmin):
     def pledge_count(self, obj):
         return obj.pledge_total
 
+    @admin.display(description=_("Its translations"))
+    def translations_listed(self, obj):
+        """The other way of `translation_of`: the versions of this statement in other
+        languages, each a link to its own form."""
+        versions = obj.translations.all() if obj.pk else []
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse("admin:tracker_statement_change", args=[v.pk]),
+                    v,
+                    v.get_language_display(),
+                )
+                for v in versions
+            ),
+        ) or gettext("None: no statement names this one as its original.")
+
 
 @admin.register(models.Pledge)
 class PledgeAdmin(HistoryAdmin):
@@ -313,7 +349,14 @@ class PledgeAdmin(HistoryAdmin):
         "statement__kind",
     ]
     list_select_related = ["statement"]
-    search_fields = ["title", "quote", "description", "statement__title"]
+    search_fields = [
+        "title",
+        "title_ko",
+        "quote",
+        "description",
+        "description_ko",
+        "statement__title",
+    ]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["statement", "counterparts", "topics", "responsible_body"]
     readonly_fields = [
@@ -334,9 +377,9 @@ class PledgeAdmin(HistoryAdmin):
                     "statement",
                     "maker",
                     "quote",
-                    "title",
+                    ("title", "title_ko"),
                     "slug",
-                    "description",
+                    ("description", "description_ko"),
                     "is_published",
                 ]
             },
@@ -376,8 +419,9 @@ class PledgeAdmin(HistoryAdmin):
 
 
 @admin.register(models.StatusUpdate)
-class StatusUpdateAdmin(admin.ModelAdmin):
-    """Read-only: the history is append-only, so a correction is a new update."""
+class StatusUpdateAdmin(SimpleHistoryAdmin):
+    """Read-only: the history is append-only, so a correction is a new update. Its edit
+    history lists the versions of its note's translation (StatusUpdate.translate_note)."""
 
     list_display = ["pledge", "status", "as_of", "author", "created_at"]
     # No date_hierarchy: its drill-down runs a DISTINCT date_trunc over every update
@@ -390,7 +434,13 @@ class StatusUpdateAdmin(admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
     ]
     list_select_related = ["pledge", "author"]
-    search_fields = ["pledge__title", "public_note", "internal_note"]
+    search_fields = [
+        "pledge__title",
+        "pledge__title_ko",
+        "public_note",
+        "public_note_ko",
+        "internal_note",
+    ]
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -404,8 +454,13 @@ class StatusUpdateAdmin(admin.ModelAdmin):
 
 
 class NamedAdmin(HistoryAdmin):
-    search_fields = ["name"]
+    search_fields = ["name", "name_ko"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_fields(self, request, obj=None):
+        """The name and its Korean side by side, then the rest as Django orders them."""
+        fields = [f for f in super().get_fields(request, obj) if f not in ("name", "name_ko")]
+        return [("name", "name_ko"), *fields]
 
 
 class CounterpartAliasInline(admin.TabularInline):

@@ -18,6 +18,7 @@ from tracker.models import (
     CounterpartKind,
     DatePrecision,
     Evidence,
+    Language,
     Pledge,
     Restatement,
     Speaker,
@@ -113,6 +114,7 @@ def pledge_detail(pledge):
                 "previous_status": update.previous_status or None,
                 "as_of": iso_date(update.as_of),
                 "note": update.public_note,
+                "note_ko": update.public_note_ko or None,
                 "source_statement": _link(update.source_statement)
                 if update.source_statement
                 else None,
@@ -121,7 +123,13 @@ def pledge_detail(pledge):
             for update in pledge.updates.all()
         ],
         "restatements": [
-            {**_link(r.statement), "title": r.statement.title, "quote": r.quote, "note": r.note}
+            {
+                **_link(r.statement),
+                "title": r.statement.title,
+                "title_ko": r.statement.title_ko or None,
+                "quote": r.quote,
+                "note": r.note,
+            }
             for r in pledge.restatements.all()
         ],
     }
@@ -134,7 +142,7 @@ def statement_rows():
     public = Pledge.objects.public()
     return (
         Statement.objects.public()
-        .select_related("issuing_body")
+        .select_related("issuing_body", "translation_of")
         .prefetch_related(
             Prefetch("speaker_set", queryset=Speaker.objects.select_related("person"))
         )
@@ -147,13 +155,20 @@ def statement_dict(statement):
     return {
         **_link(statement),
         "title": statement.title,
+        "title_ko": statement.title_ko or None,
+        "language": statement.language,
+        "translation_of": _link(original)
+        if (original := statement.translation_of) and original.is_published
+        else None,
         "kind": statement.kind,
         "date": iso_date(statement.date),
         "date_precision": statement.date_precision,
         "display_date": statement.display_date,
-        "issuing_body": statement.issuing_body.name if statement.issuing_body else None,
+        "issuing_body": body.name if (body := statement.issuing_body) else None,
+        "issuing_body_ko": (body.name_ko or None) if body else None,
         "speakers": [
-            {"name": s.person.name, "office": s.office} for s in statement.speaker_set.all()
+            {"name": s.person.name, "name_ko": s.person.name_ko or None, "office": s.office}
+            for s in statement.speaker_set.all()
         ],
         "event": statement.event,
         "publisher": statement.publisher,
@@ -171,6 +186,7 @@ def counterpart_dict(counterpart):
     return {
         **_link(counterpart),
         "name": counterpart.name,
+        "name_ko": counterpart.name_ko or None,
         "kind": counterpart.kind,
         "pledge_count": counterpart.n,
         "pledges": absolute_url(f"{reverse('pledges_json')}?counterpart={counterpart.slug}"),
@@ -190,6 +206,7 @@ def topic_dict(topic):
     return {
         **_link(topic),
         "name": topic.name,
+        "name_ko": topic.name_ko or None,
         "pledge_count": topic.n,
         "pledges": absolute_url(f"{reverse('pledges_json')}?topic={topic.slug}"),
     }
@@ -241,6 +258,10 @@ def _page_of(name):
 
 API_DESCRIPTIONS = {name: meaning for name, _, meaning in API_FIELDS}
 STATUS = _string(gettext_noop("Status code."), enum=Status.values)
+LANGUAGE = _string(
+    gettext_noop("The language of the statement's text and of its quotes: ko or en."),
+    enum=Language.values,
+)
 PRECISION = _string(enum=DatePrecision.values)
 GROUNDS = _object(
     {
@@ -256,7 +277,18 @@ GROUNDS = _object(
     },
     gettext_noop("Where a date or a name comes from."),
 )
-NAMED = _object({"slug": _string(), "name": _string()})
+# Every translated field has a `_ko` sibling: the tracker's own Korean, null until written.
+KOREAN = gettext_noop(
+    "The Korean of the field before it: the tracker's own translation (a Korean statement's "
+    "title is its own), null where not yet translated."
+)
+
+
+def _korean():
+    return _string(KOREAN, nullable=True)
+
+
+NAMED = _object({"slug": _string(), "name": _string(), "name_ko": _korean()})
 
 
 def _pledge_schema():
@@ -266,6 +298,7 @@ def _pledge_schema():
             "slug": _string(d["slug"]),
             "url": _string(d["url"], format="uri"),
             "title": _string(d["title"]),
+            "title_ko": _korean(),
             "status": {**STATUS, "description": d["status"]},
             "status_label": _string(d["status_label"]),
             "overdue": {"type": "boolean", "description": d["overdue"]},
@@ -276,6 +309,7 @@ def _pledge_schema():
             },
             "quote": _string(d["quote"]),
             "description": _string(d["description"]),
+            "description_ko": _korean(),
             "specificity": _string(d["specificity"], enum=Specificity.values),
             "target": _object(
                 {
@@ -292,6 +326,8 @@ def _pledge_schema():
                 {
                     "slug": _string(),
                     "title": _string(),
+                    "title_ko": _korean(),
+                    "language": LANGUAGE,
                     "url": _string(format="uri"),
                     "date": _string(nullable=True, format="date"),
                     "date_precision": PRECISION,
@@ -308,6 +344,7 @@ def _pledge_schema():
                             "key": _string(),
                             "kind": _string(enum=["person", "body"]),
                             "name": _string(),
+                            "name_ko": _korean(),
                             "office": _string(nullable=True),
                             "attribution": _ref("Grounds", nullable=True),
                         }
@@ -319,9 +356,17 @@ def _pledge_schema():
             "counterparts": {"type": "array", "items": _ref("Named")},
             "topics": {"type": "array", "items": _ref("Named")},
             "responsible_body": _string(d["responsible_body"], nullable=True),
+            "responsible_body_ko": _korean(),
             "last_update": {
                 "oneOf": [
-                    _object({"status": STATUS, "as_of": _string(format="date"), "note": _string()}),
+                    _object(
+                        {
+                            "status": STATUS,
+                            "as_of": _string(format="date"),
+                            "note": _string(),
+                            "note_ko": _korean(),
+                        }
+                    ),
                     {"type": "null"},
                 ],
                 "description": d["last_update"],
@@ -347,6 +392,7 @@ def _pledge_detail_schema():
                         gettext_noop("When the reported event happened."), format="date"
                     ),
                     "note": _string(gettext_noop("Why: our public explanation.")),
+                    "note_ko": _korean(),
                     "source_statement": {"oneOf": [_object(link), {"type": "null"}]},
                     "evidence": {
                         "type": "array",
@@ -362,6 +408,7 @@ def _pledge_detail_schema():
                 {
                     **link,
                     "title": _string(),
+                    "title_ko": _korean(),
                     "quote": _string(gettext_noop("Verbatim.")),
                     "note": _string(),
                 }
@@ -502,15 +549,31 @@ def openapi(server):
                     {
                         "slug": _string(gettext_noop("Permanent identifier.")),
                         "url": _string(gettext_noop("Its page."), format="uri"),
-                        "title": _string(),
+                        "title": _string(gettext_noop("As the source gives it, in its language.")),
+                        "title_ko": _korean(),
+                        "language": LANGUAGE,
+                        "translation_of": {
+                            "oneOf": [
+                                _object({"slug": _string(), "url": _string(format="uri")}),
+                                {"type": "null"},
+                            ],
+                            "description": gettext_noop(
+                                "The original this statement is a version of in another "
+                                "language (the ministry's English version of a Korean "
+                                "original), if that original is public; else null."
+                            ),
+                        },
                         "kind": _string(enum=StatementKind.values),
                         "date": _string(nullable=True, format="date"),
                         "date_precision": PRECISION,
                         "display_date": _string(),
                         "issuing_body": _string(nullable=True),
+                        "issuing_body_ko": _korean(),
                         "speakers": {
                             "type": "array",
-                            "items": _object({"name": _string(), "office": _string()}),
+                            "items": _object(
+                                {"name": _string(), "name_ko": _korean(), "office": _string()}
+                            ),
                         },
                         "event": _string(),
                         "publisher": _string(),
@@ -526,6 +589,7 @@ def openapi(server):
                         "slug": _string(),
                         "url": _string(format="uri"),
                         "name": _string(),
+                        "name_ko": _korean(),
                         "kind": _string(enum=CounterpartKind.values),
                         "pledge_count": {
                             "type": "integer",
@@ -544,6 +608,7 @@ def openapi(server):
                         "slug": _string(),
                         "url": _string(format="uri"),
                         "name": _string(),
+                        "name_ko": _korean(),
                         "pledge_count": {"type": "integer"},
                         "pledges": _string(gettext_noop("Its pledges in the API."), format="uri"),
                     },

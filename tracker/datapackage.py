@@ -31,6 +31,7 @@ from tracker.models import (
     CounterpartKind,
     DatePrecision,
     Evidence,
+    Language,
     Pledge,
     Restatement,
     Specificity,
@@ -126,7 +127,23 @@ def _page(obj):
 
 
 def _public_statements():
-    return Statement.objects.public().select_related("issuing_body").order_by("pk")
+    return (
+        Statement.objects.public().select_related("issuing_body", "translation_of").order_by("pk")
+    )
+
+
+# Every translated text has a `_ko` column beside it: the tracker's own Korean translation.
+KOREAN_NOTE = gettext_noop("In Korean: the tracker's own translation; empty until written.")
+
+
+def _korean(name, description, read):
+    """The Korean twin of column `name`, described."""
+    return Column(f"{name}_ko", "string", description, read)
+
+
+def _original(statement):
+    original = statement.translation_of
+    return original.slug if original and original.is_published else ""
 
 
 def _public_pledges():
@@ -218,9 +235,27 @@ TABLES = [
             Column(
                 "title",
                 "string",
-                gettext_noop("The statement's title."),
+                gettext_noop("The statement's title, as the source gives it, in its language."),
                 lambda s: s.title,
                 required=True,
+            ),
+            _korean(
+                "title",
+                gettext_noop(
+                    "The title in Korean where the source gives it in another language: the "
+                    "tracker's own translation; empty until written."
+                ),
+                lambda s: s.title_ko,
+            ),
+            Column(
+                "translation_of",
+                "string",
+                gettext_noop(
+                    "If it is a version in another language of a statement in this package "
+                    "(the ministry's English version of a Korean original): that original's "
+                    "slug."
+                ),
+                _original,
             ),
             Column(
                 "kind",
@@ -266,6 +301,11 @@ TABLES = [
                 gettext_noop("The government body that issued it."),
                 lambda s: s.issuing_body.name if s.issuing_body else "",
             ),
+            _korean(
+                "issuing_body",
+                KOREAN_NOTE,
+                lambda s: s.issuing_body.name_ko if s.issuing_body else "",
+            ),
             Column("event", "string", gettext_noop("The event it was made at."), lambda s: s.event),
             Column("venue", "string", gettext_noop("Where."), lambda s: s.venue),
             Column(
@@ -285,6 +325,7 @@ TABLES = [
                 "string",
                 gettext_noop("Language of the text (code)."),
                 lambda s: s.language,
+                enum=Language.values,
             ),
             Column(
                 "notes",
@@ -335,6 +376,7 @@ TABLES = [
                 lambda p: p.title,
                 required=True,
             ),
+            _korean("title", KOREAN_NOTE, lambda p: p.title_ko),
             Column(
                 "quote",
                 "string",
@@ -348,6 +390,7 @@ TABLES = [
                 gettext_noop("Our plain-words summary; may be empty."),
                 lambda p: p.description,
             ),
+            _korean("description", KOREAN_NOTE, lambda p: p.description_ko),
             Column(
                 "specificity",
                 "string",
@@ -411,6 +454,11 @@ TABLES = [
                 ),
                 lambda p: p.responsible_body.name if p.responsible_body else "",
             ),
+            _korean(
+                "responsible_body",
+                KOREAN_NOTE,
+                lambda p: p.responsible_body.name_ko if p.responsible_body else "",
+            ),
             Column("url", "string", gettext_noop("The pledge's page on this site."), _page),
         ],
         "slug",
@@ -465,6 +513,17 @@ TABLES = [
                 "string",
                 gettext_noop("Why: our public explanation."),
                 lambda u: u.public_note,
+            ),
+            _korean("note", KOREAN_NOTE, lambda u: u.public_note_ko),
+            Column(
+                "note_language",
+                "string",
+                gettext_noop(
+                    "The language the note was written in; the other is the tracker's translation."
+                ),
+                lambda u: u.note_language,
+                required=True,
+                enum=Language.values,
             ),
             Column(
                 "source_statement",
@@ -532,6 +591,7 @@ TABLES = [
                 required=True,
             ),
             Column("name", "string", gettext_noop("The name."), lambda c: c.name, required=True),
+            _korean("name", KOREAN_NOTE, lambda c: c.name_ko),
             Column(
                 "kind",
                 "string",
@@ -557,6 +617,7 @@ TABLES = [
                 required=True,
             ),
             Column("name", "string", gettext_noop("The name."), lambda t: t.name, required=True),
+            _korean("name", KOREAN_NOTE, lambda t: t.name_ko),
             Column("url", "string", gettext_noop("Its page on this site."), _page),
         ],
         "slug",

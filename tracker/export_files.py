@@ -43,6 +43,9 @@ from tracker.models import ExportBuild, Revision
 
 KEEP = 3  # complete builds kept: the newest serves, the others finish their downloads
 CSV_NAME = "pledges.csv"
+# /pledges.csv?lang=ko: the same columns, the texts in Korean where translated (README
+# "Content in both languages"); the English file is the default, as before.
+CSV_NAMES = {"en": CSV_NAME, "ko": "pledges-ko.csv"}
 PACKAGE = "data"  # the package's files, in a folder of each build
 BUILDING = ".building-"
 LEFTOVERS_SECONDS = 3600  # a temporary folder this old is a crashed build's
@@ -114,6 +117,8 @@ def build(*, only_if_missing=False):
             work = Path(tempfile.mkdtemp(dir=here, prefix=BUILDING))
             try:
                 exports.write_csv(work / CSV_NAME)
+                with translation.override("ko"):
+                    exports.write_csv(work / CSV_NAMES["ko"])
                 (work / PACKAGE).mkdir()
                 datapackage.write_package(work / PACKAGE)
             except BaseException:

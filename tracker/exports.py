@@ -10,15 +10,22 @@ import csv
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import OuterRef, StringAgg, Subquery, Value
-from django.utils.translation import gettext_noop
+from django.db.models import Exists, F, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import get_language, gettext_noop
 
+from tracker.i18n import shown
 from tracker.models import Pledge, absolute_url, iso_date
 
 API_FIELDS = [
     ("slug", "string", gettext_noop("Permanent identifier; the pledge page is /pledges/<slug>/.")),
     ("url", "string", gettext_noop("The pledge's public page.")),
     ("title", "string", gettext_noop("A short title in plain words (ours, not the speaker's).")),
+    (
+        "title_ko",
+        "string or null",
+        gettext_noop("The title in Korean: the tracker's own translation; null until written."),
+    ),
     ("status", "string", gettext_noop("Current status code: one of the status filter's values.")),
     ("status_label", "string", gettext_noop("The status in words.")),
     ("overdue", "boolean", gettext_noop("Open status and the target period has ended.")),
@@ -29,6 +36,11 @@ API_FIELDS = [
     ),
     ("quote", "string", gettext_noop("The pledge, verbatim, as it appears in the statement.")),
     ("description", "string", gettext_noop("Our plain-words summary, may be empty.")),
+    (
+        "description_ko",
+        "string or null",
+        gettext_noop("The summary in Korean, our own translation; null until written."),
+    ),
     ("specificity", "string", gettext_noop("concrete (checkable) or aspirational.")),
     (
         "target",
@@ -43,9 +55,10 @@ API_FIELDS = [
         "statement",
         "object",
         gettext_noop(
-            "The statement it was first made in: slug, title, url, date, date_precision, "
-            "display_date, date_note, date_basis (basis: stated, inferred or other_source; "
-            "note: the reasoning; source: url and title; doubt: why we doubt it)."
+            "The statement it was first made in: slug, title, title_ko, language (of its "
+            "text and quotes: ko or en), url, date, date_precision, display_date, date_note, "
+            "date_basis (basis: stated, inferred or other_source; note: the reasoning; source: "
+            "url and title; doubt: why we doubt it)."
         ),
     ),
     (
@@ -53,24 +66,30 @@ API_FIELDS = [
         "object or null",
         gettext_noop(
             "Who made it: key (the speaker filter's value), kind (person or body), name, "
-            "office, attribution (basis, note, source, doubt, as for dates; null for a body)."
+            "name_ko, office, attribution (basis, note, source, doubt, as for dates; null for "
+            "a body)."
         ),
     ),
     (
         "counterparts",
         "array",
-        gettext_noop("Countries and organisations it concerns: slug, name."),
+        gettext_noop("Countries and organisations it concerns: slug, name, name_ko."),
     ),
-    ("topics", "array", gettext_noop("Topics: slug, name.")),
+    ("topics", "array", gettext_noop("Topics: slug, name, name_ko.")),
     (
         "responsible_body",
         "string or null",
         gettext_noop("The government body responsible for it."),
     ),
     (
+        "responsible_body_ko",
+        "string or null",
+        gettext_noop("Its Korean name; null until written."),
+    ),
+    (
         "last_update",
         "object or null",
-        gettext_noop("The latest public status update: status, as_of (ISO date), note."),
+        gettext_noop("The latest public status update: status, as_of (ISO date), note, note_ko."),
     ),
 ]
 
@@ -89,29 +108,65 @@ def _url(obj):
     return absolute_url(obj.get_absolute_url())
 
 
+def _shown(pledge, column, obj, name):
+    """A text column in the file's language (?lang=); where it is not yet translated, the
+    other language's text, and the column is named in the row's `untranslated` cell."""
+    if obj is None:
+        return ""
+    text = shown(obj, name)
+    if text.missing:
+        pledge.untranslated = [*getattr(pledge, "untranslated", []), column]
+    return text.text
+
+
+def _names(pledge, column):
+    """'; '-joined counterpart or topic names in the file's language, English where a
+    name has no Korean yet (and the column named in `untranslated`)."""
+    english = getattr(pledge, f"{column[:-1]}_names") or ""
+    if get_language() != "ko":
+        return english
+    korean = getattr(pledge, f"{column[:-1]}_names_ko") or ""
+    if getattr(pledge, f"{column[:-1]}_untranslated"):
+        pledge.untranslated = [*getattr(pledge, "untranslated", []), column]
+    return korean
+
+
+def _maker(pledge):
+    maker = pledge.made_by
+    if maker is None:
+        return ""
+    label = _shown(pledge, "made_by", maker, "name")
+    if maker.is_body:
+        return label
+    label = f"{label}, {maker.office}"
+    return f"{label} (doubtful)" if maker.grounds and maker.grounds.is_doubtful else label
+
+
 CSV_COLUMNS = {
     "slug": lambda p: p.slug,
-    "title": lambda p: p.title,
+    "title": lambda p: _shown(p, "title", p, "title"),
     "status": lambda p: p.status,
     "status_label": lambda p: p.get_status_display(),
     "overdue": lambda p: "yes" if p.is_overdue else "no",
     "target_date": lambda p: iso_date(p.target_date),
     "target_precision": lambda p: p.target_precision,
     "target_display": lambda p: p.display_target,
-    "statement_title": lambda p: p.statement.title,
+    "statement_title": lambda p: _shown(p, "statement_title", p.statement, "title"),
     "statement_date": lambda p: iso_date(p.statement.date),
     "statement_date_precision": lambda p: p.statement.date_precision,
     "statement_url": lambda p: _url(p.statement),
-    "counterparts": lambda p: p.counterpart_names,
-    "topics": lambda p: p.topic_names,
-    "responsible_body": lambda p: p.responsible_body.name if p.responsible_body else "",
-    "made_by": lambda p: p.made_by.label if p.made_by else "",
+    "counterparts": lambda p: _names(p, "counterparts"),
+    "topics": lambda p: _names(p, "topics"),
+    "responsible_body": lambda p: _shown(p, "responsible_body", p.responsible_body, "name"),
+    "made_by": _maker,
     "made_by_doubt": lambda p: p.made_by.grounds.doubt if p.made_by and p.made_by.grounds else "",
     "statement_date_basis": lambda p: p.statement.date_basis,
     "specificity": lambda p: p.specificity,
     "quote": lambda p: p.quote,
     "last_update": lambda p: iso_date(p.latest_update.as_of) if p.latest_update else "",
     "url": _url,
+    # Last, after every text column: those of this row shown in the other language.
+    "untranslated": lambda p: "; ".join(getattr(p, "untranslated", [])),
 }
 CSV_HEADER = list(CSV_COLUMNS)
 
@@ -125,7 +180,12 @@ def csv_pledges():
             "statement__issuing_body", "responsible_body", "latest_update", "maker__person"
         )
         .annotate(
-            counterpart_names=_joined_names("counterparts"), topic_names=_joined_names("topics")
+            counterpart_names=_joined_names("counterparts"),
+            topic_names=_joined_names("topics"),
+            counterpart_names_ko=_joined_names("counterparts", korean=True),
+            topic_names_ko=_joined_names("topics", korean=True),
+            counterpart_untranslated=_any_untranslated("counterparts"),
+            topic_untranslated=_any_untranslated("topics"),
         )
         .order_by("pk")
     )
@@ -155,14 +215,18 @@ def _spreadsheet_safe(value):
     return value
 
 
-def _joined_names(relation):
-    """'; '-joined names of a pledge's counterparts or topics, as a subquery."""
+def _joined_names(relation, korean=False):
+    """'; '-joined names of a pledge's counterparts or topics, as a subquery; `korean`:
+    each one's Korean name, or its English one where it has none yet."""
     through = getattr(Pledge, relation).through
     target = {"counterparts": "counterpart", "topics": "topic"}[relation]
     order = {}
     if connection.features.supports_aggregate_order_by_clause:
         order = {"order_by": f"{target}__name"}
-    names = StringAgg(f"{target}__name", Value("; "), **order)
+    name = F(f"{target}__name")
+    if korean:
+        name = Coalesce(NullIf(F(f"{target}__name_ko"), Value("")), name)
+    names = StringAgg(name, Value("; "), **order)
     return Subquery(
         through.objects.filter(pledge=OuterRef("pk"))
         .order_by()
@@ -170,6 +234,13 @@ def _joined_names(relation):
         .annotate(names=names)
         .values("names")
     )
+
+
+def _any_untranslated(relation):
+    """Whether any of a pledge's counterparts or topics has no Korean name yet."""
+    target = {"counterparts": "counterpart", "topics": "topic"}[relation]
+    through = getattr(Pledge, relation).through
+    return Exists(through.objects.filter(pledge=OuterRef("pk"), **{f"{target}__name_ko": ""}))
 
 
 class _Echo:

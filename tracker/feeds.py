@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tracker.exports import HTMLSafeJSONEncoder
+from tracker.i18n import shown
 from tracker.models import Correction, Counterpart, Pledge, StatusUpdate, Topic, absolute_url
 from tracker.templatetags.tracker_tags import corrected_fields
 
@@ -99,9 +100,10 @@ class StatusChangeFeed(Feed):
     def item_title(self, update):
         status = update.get_status_display()
         if update.status_changed and update.previous_status:
-            return f"{update.pledge.title}: {update.get_previous_status_display()} → {status}"
+            title = shown(update.pledge, "title").marked
+            return f"{title}: {update.get_previous_status_display()} → {status}"
         return _("%(pledge)s: %(status)s (update)") % {
-            "pledge": update.pledge.title,
+            "pledge": shown(update.pledge, "title").marked,
             "status": status,
         }
 
@@ -117,10 +119,20 @@ class StatusChangeFeed(Feed):
             "date": date_format(update.as_of, "DATE_FORMAT"),
             "status": update.get_status_display(),
         }
+        note = shown(update, "public_note")
+        if note.missing:
+            note_html = format_html(
+                '<div lang="{}">{}</div><p>{}</p>',
+                note.lang,
+                mark_safe(linebreaks(note.text, autoescape=True)),  # noqa: S308 - escaped
+                f"({_('not yet translated')})",
+            )
+        else:
+            note_html = mark_safe(linebreaks(note.text, autoescape=True))  # noqa: S308 - escaped
         return format_html(
             "<p>{}</p>{}{}",
             as_of,
-            mark_safe(linebreaks(update.public_note, autoescape=True)),  # noqa: S308 - escaped
+            note_html,
             format_html("<p>{}</p><ul>{}</ul>", _("Evidence:"), evidence) if evidence else "",
         )
 
@@ -150,7 +162,7 @@ class GroupFeed(StatusChangeFeed):
         return group
 
     def title(self, group):
-        return self.title_text % {"name": group.name}
+        return self.title_text % {"name": shown(group, "name").marked}
 
     def link(self, group):
         return absolute_url(group.get_absolute_url())
@@ -178,11 +190,11 @@ class PledgeFeed(StatusChangeFeed):
         return get_object_or_404(Pledge.objects.public(), slug=slug)
 
     def title(self, pledge):
-        return _("Korea Pledge Tracker: %(pledge)s") % {"pledge": pledge.title}
+        return _("Korea Pledge Tracker: %(pledge)s") % {"pledge": shown(pledge, "title").marked}
 
     def subtitle(self, pledge):
         return _("Every public status update on the pledge “%(pledge)s”.") % {
-            "pledge": pledge.title
+            "pledge": shown(pledge, "title").marked
         }
 
     def link(self, pledge):
@@ -231,7 +243,7 @@ class CorrectionFeed(StatusChangeFeed):
 
     def item_title(self, correction):
         return _("Correction to “%(subject)s”: %(fields)s") % {
-            "subject": correction.subject,
+            "subject": shown(correction.subject, "title").marked,
             "fields": corrected_fields(correction)["names"].lower(),
         }
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext_lazy
 
 from tracker.caching import cached_rows, per_revision
+from tracker.i18n import Label
 from tracker.models import (
     Counterpart,
     Pledge,
@@ -208,18 +209,18 @@ def public_choices():
     return {
         "counterpart": [("", gettext_lazy("Any counterpart"))]
         + [
-            (slug, f"{name} ({n})")
-            for slug, name, n in Counterpart.objects.with_pledge_counts(public)
+            (slug, Label(name, name_ko, suffix=f" ({n})"))
+            for slug, name, name_ko, n in Counterpart.objects.with_pledge_counts(public)
             .order_by("name")
-            .values_list("slug", "name", "n")
+            .values_list("slug", "name", "name_ko", "n")
         ],
         "topic": [("", gettext_lazy("Any topic"))]
         + [
-            (slug, f"{name} ({n})")
-            for slug, name, n in Topic.objects.filter(pledges__in=public)
+            (slug, Label(name, name_ko, suffix=f" ({n})"))
+            for slug, name, name_ko, n in Topic.objects.filter(pledges__in=public)
             .annotate(n=Count("pledges"))
             .order_by("name")
-            .values_list("slug", "name", "n")
+            .values_list("slug", "name", "name_ko", "n")
         ],
         "speaker": [("", gettext_lazy("Anyone"))] + public.maker_choices(),
         "year": [("", gettext_lazy("Any year"))]
@@ -341,17 +342,28 @@ class WorklistFilter(PledgeFilter):
 
     def choices(self):
         # 2,000 statements make a heavy <select>: offer the most recent, plus the chosen one.
-        recent = list(Statement.objects.values_list("slug", "title")[:RECENT_STATEMENTS])
+        fields = ("slug", "title", "title_ko", "language")
+        recent = list(Statement.objects.values_list(*fields)[:RECENT_STATEMENTS])
         chosen = self.data.get("statement") if self.is_bound else None
-        if chosen and chosen not in {slug for slug, _ in recent}:
-            recent += list(Statement.objects.filter(slug=chosen).values_list("slug", "title"))
+        if chosen and chosen not in {slug for slug, *_ in recent}:
+            recent += list(Statement.objects.filter(slug=chosen).values_list(*fields))
+        named = ("slug", "name", "name_ko")
         return {
             "counterpart": [
                 ("", gettext_lazy("Any counterpart")),
-                *Counterpart.objects.values_list("slug", "name"),
+                *(
+                    (slug, Label(name, ko))
+                    for slug, name, ko in Counterpart.objects.values_list(*named)
+                ),
             ],
-            "topic": [("", gettext_lazy("Any topic")), *Topic.objects.values_list("slug", "name")],
-            "statement": [("", gettext_lazy("Any statement")), *recent],
+            "topic": [
+                ("", gettext_lazy("Any topic")),
+                *((slug, Label(name, ko)) for slug, name, ko in Topic.objects.values_list(*named)),
+            ],
+            "statement": [
+                ("", gettext_lazy("Any statement")),
+                *((slug, Label(title, ko, language)) for slug, title, ko, language in recent),
+            ],
         }
 
     def filter_counterpart(self, pledges, name, slug):

@@ -87,10 +87,21 @@ class UpdateFieldsForm(forms.Form):
         help_text=_("When the reported event happened. Not in the future."),
     )
     public_note = forms.CharField(
-        label=_("Public note"),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Public note in English"),
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "en"}),
         required=False,
-        help_text=_("Published with the update. Required when the status changes."),
+        help_text=_(
+            "Published with the update. Required when the status changes, in English or Korean."
+        ),
+    )
+    public_note_ko = forms.CharField(
+        label=_("Public note in Korean"),
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "ko"}),
+        required=False,
+        help_text=_(
+            "Either language may be written first: the other can be added later, without "
+            "a new review, from the update in the history."
+        ),
     )
     internal_note = forms.CharField(
         label=_("Internal note (optional)"),
@@ -117,15 +128,15 @@ class UpdateFieldsForm(forms.Form):
             "status": data.get("status"),
             "as_of": data.get("as_of"),
             "public_note": data.get("public_note", ""),
+            "public_note_ko": data.get("public_note_ko", ""),
             "internal_note": data.get("internal_note", ""),
         }
         errors = {}
         for pledge in pledges:
             for field, message in pledge.update_errors(**written).items():
                 errors.setdefault(field, message)
-        changed = [
-            p for p in pledges if p.needs_public_note(written["status"], written["public_note"])
-        ]
+        either_note = written["public_note"] + written["public_note_ko"]
+        changed = [p for p in pledges if p.needs_public_note(written["status"], either_note)]
         if len(pledges) > 1 and changed:
             errors["public_note"] = _(
                 "The status changes for %(count)d of these pledges: explain why in a public note."
@@ -232,3 +243,36 @@ class WithdrawForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class TranslateNoteForm(forms.Form):
+    """The translation of an update's public note, added or corrected after the update was
+    recorded: StatusUpdate.translate_note() saves it."""
+
+    translation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "The tracker's own translation of the note above, not a machine's. Leave empty "
+            "to show the note in its written language, marked “not yet translated”."
+        ),
+    )
+
+    def __init__(self, *args, update, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("initial", {"translation": getattr(update, update.translation_field)})
+        super().__init__(*args, **kwargs)
+        self.update = update
+        field = self.fields["translation"]
+        if update.translation_field == "public_note_ko":
+            field.label = _("Public note in Korean")
+            field.widget.attrs["lang"] = "ko"
+        else:
+            field.label = _("Public note in English")
+            field.widget.attrs["lang"] = "en"
+
+    def clean(self):
+        # A post without the field (not the page's form) must not clear the translation.
+        if self.add_prefix("translation") not in self.data:
+            raise forms.ValidationError(_("The form arrived incomplete: nothing was saved."))
+        return super().clean()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
-from django.utils.translation import get_language, get_language_from_path
+from django.utils.html import conditional_escape, format_html
+from django.utils.translation import get_language, get_language_from_path, gettext
 
 # What the outputs without a language prefix (CSV, badge, API, data files) speak when the
 # address names no language: the one their consumers read before there were two.
@@ -66,3 +67,96 @@ def output_language(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# Content in both languages (README "Content in both languages") ----------------------
+
+# The languages of the record's own texts. Each translated field has a Korean twin,
+# `<name>_ko`; the field itself is English, except where the record says otherwise
+# (a statement's title is in the statement's language: `text_language`).
+CONTENT_LANGUAGES = ("ko", "en")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A translated field as a page shows it: `text` in `lang`, and `missing` when the
+    page's language has none yet, so the other language's text stands in, marked."""
+
+    text: str
+    lang: str
+    missing: bool = False
+
+    def __str__(self):
+        return self.text
+
+    def __bool__(self):
+        return bool(self.text)
+
+    @property
+    def lang_attr(self):
+        """` lang="en"` for an element holding text in another language than the page."""
+        return format_html(' lang="{}"', self.lang) if self.missing else ""
+
+    @property
+    def marker(self):
+        """The visible "not yet translated" marker, as HTML ("" when translated)."""
+        if not self.missing:
+            return ""
+        return format_html(' <span class="untranslated">{}</span>', gettext("not yet translated"))
+
+    @property
+    def marked(self):
+        """As plain text (a title, an attribute, a feed): with the marker in brackets."""
+        if not self.missing:
+            return self.text
+        return gettext("%(text)s (not yet translated)") % {"text": self.text}
+
+    def html(self):
+        """Inline HTML: the text, and when it stands in, its `lang` and the marker."""
+        if not self.missing:
+            return conditional_escape(self.text)
+        return format_html('<span lang="{}">{}</span>{}', self.lang, self.text, self.marker)
+
+
+def shown(obj, name, language=None):
+    """`obj`'s field `name` in `language` (the active one by default); where that is
+    empty, the other language's, marked missing; never blank while either has text."""
+    language = language or get_language()
+    language = language if language in CONTENT_LANGUAGES else OUTPUT_LANGUAGE
+    texts = {}
+    for code, text in (
+        (text_language(obj, name), getattr(obj, name, "") or ""),
+        ("ko", getattr(obj, f"{name}_ko", "") or ""),
+    ):
+        if text and text.strip() and code not in texts:
+            texts[code] = text
+    if language in texts:
+        return Shown(texts[language], language)
+    for code, text in texts.items():
+        return Shown(text, code, missing=True)
+    return Shown("", language)
+
+
+def text_language(obj, name):
+    """The language of `obj`'s untranslated field `name`: English, unless the object says
+    (a statement's title is in its own language)."""
+    language_of = getattr(obj, "text_language", None)
+    return language_of(name) if language_of else "en"
+
+
+@dataclass(frozen=True)
+class Label:
+    """A stored text in both languages as a plain label (a <select>'s option), read in the
+    active language when shown, so one cached list of choices serves both. `language` is
+    the language of `text` (a Korean statement's title is Korean)."""
+
+    text: str
+    text_ko: str = ""
+    language: str = "en"
+    suffix: str = ""
+
+    def text_language(self, name):
+        return self.language
+
+    def __str__(self):
+        return shown(self, "text").marked + self.suffix

@@ -274,6 +274,7 @@ class GroupTally:
     slug: str
     name: str
     tally: Tally
+    name_ko: str = ""
 
 
 class Specificity(models.TextChoices):
@@ -727,6 +728,11 @@ class Statement(SluggedModel):
             raise ValidationError(errors)
         self.date = start_of_period(self.date, self.date_precision)
 
+    def text_language(self, name):
+        """The language of an untranslated field (tracker.i18n.shown): the title is as the
+        source gives it, in the statement's language."""
+        return self.language if name == "title" else Language.EN
+
     def translation_error(self):
         """Why `translation_of` cannot be what it names, or None."""
         original = self.translation_of
@@ -866,6 +872,7 @@ class Maker:
     office: str = ""
     grounds: Grounds | None = None
     is_body: bool = False
+    name_ko: str = ""
 
     @property
     def label(self):
@@ -879,6 +886,7 @@ class Maker:
             "key": self.key,
             "kind": "body" if self.is_body else "person",
             "name": self.name,
+            "name_ko": self.name_ko or None,
             "office": self.office or None,
             "attribution": self.grounds.as_dict() if self.grounds else None,
         }
@@ -921,6 +929,11 @@ SEARCH_VECTOR = SearchVector("title", "quote", "description", config="english")
 SEARCH_DOCUMENT = SearchVector("text", config="english") + SearchVector("tokens", config="simple")
 # PledgeSearch's FTS5 index on SQLite (migration 0018): the pledges whose row matches.
 FTS5_MATCH = "SELECT rowid FROM tracker_pledgesearch_fts WHERE tracker_pledgesearch_fts MATCH %s"
+
+
+def named(group):
+    """A counterpart or topic as the JSON API names it, in both languages."""
+    return {"slug": group.slug, "name": group.name, "name_ko": group.name_ko or None}
 
 
 class PledgeQuerySet(models.QuerySet):
@@ -1044,8 +1057,9 @@ class PledgeQuerySet(models.QuerySet):
         return self.filter(pk__in=matching.values("pk"))
 
     def with_via_grouping(self, slug):
-        """Annotate `via_grouping` (name) and `via_grouping_slug`: the grouping through which
-        a pledge concerns the counterpart, or None when the pledge names it directly."""
+        """Annotate `via_grouping` (name), `via_grouping_ko` (its Korean name) and
+        `via_grouping_slug`: the grouping through which a pledge concerns the counterpart,
+        or None when the pledge names it directly."""
         direct = Counterpart.pledges.through.objects.filter(
             pledge=OuterRef("pk"), counterpart__slug=slug
         )
@@ -1056,6 +1070,11 @@ class PledgeQuerySet(models.QuerySet):
             via_grouping=Case(
                 When(Exists(direct), then=Value(None)),
                 default=Subquery(via.values("name")[:1]),
+                output_field=models.CharField(),
+            ),
+            via_grouping_ko=Case(
+                When(Exists(direct), then=Value(None)),
+                default=Subquery(via.values("name_ko")[:1]),
                 output_field=models.CharField(),
             ),
             via_grouping_slug=Case(
@@ -1114,7 +1133,7 @@ class PledgeQuerySet(models.QuerySet):
             self.with_overdue()
             .filter(**{f"{relation}__isnull": False})
             .order_by()
-            .values(f"{relation}__slug", f"{relation}__name")
+            .values(f"{relation}__slug", f"{relation}__name", f"{relation}__name_ko")
             .annotate(total=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)), **per_status)
             .order_by("-total", f"{relation}__name")
         )
@@ -1123,6 +1142,7 @@ class PledgeQuerySet(models.QuerySet):
                 row[f"{relation}__slug"],
                 row[f"{relation}__name"],
                 Tally({s.value: row[f"n_{s.value}"] for s in Status}, row["late"]),
+                row[f"{relation}__name_ko"],
             )
             for row in rows
         ]
@@ -1146,15 +1166,16 @@ class PledgeQuerySet(models.QuerySet):
                 "is_overdue",
                 "counterparts__members__slug",
                 "counterparts__members__name",
+                "counterparts__members__name_ko",
             )
             .order_by()
             .distinct()
         )
-        for pk, status, late, slug, name in via:
+        for pk, status, late, slug, name, name_ko in via:
             if (pk, slug) in named:
                 continue  # named directly as well: already counted
             named.add((pk, slug))
-            group = groups.setdefault(slug, GroupTally(slug, name, Tally({})))
+            group = groups.setdefault(slug, GroupTally(slug, name, Tally({}), name_ko))
             group.tally = Tally(
                 {s.value: n + (s == status) for s, n in group.tally.counts.items()},
                 group.tally.overdue + late,
@@ -1426,10 +1447,17 @@ class Pledge(SluggedModel):
         """Who made the pledge (a Maker), or None when the source names no one at all."""
         if self.maker_id:
             speaker = self.maker
-            return Maker(speaker.attribution, speaker.person.name, speaker.office, speaker.grounds)
+            person = speaker.person
+            return Maker(
+                speaker.attribution,
+                person.name,
+                speaker.office,
+                speaker.grounds,
+                name_ko=person.name_ko,
+            )
         body = self.statement.issuing_body
         if body:
-            return Maker(BODY_KEY_PREFIX + body.slug, body.name, is_body=True)
+            return Maker(BODY_KEY_PREFIX + body.slug, body.name, is_body=True, name_ko=body.name_ko)
         return None
 
     def to_dict(self):
@@ -1441,12 +1469,14 @@ class Pledge(SluggedModel):
             "slug": self.slug,
             "url": absolute_url(self.get_absolute_url()),
             "title": self.title,
+            "title_ko": self.title_ko or None,
             "status": self.status,
             "status_label": self.get_status_display(),
             "overdue": self.is_overdue,
             "score": self.status_enum.score,
             "quote": self.quote,
             "description": self.description,
+            "description_ko": self.description_ko or None,
             "specificity": self.specificity,
             "target": {
                 "date": iso_date(self.target_date),
@@ -1459,6 +1489,8 @@ class Pledge(SluggedModel):
             "statement": {
                 "slug": statement.slug,
                 "title": statement.title,
+                "title_ko": statement.title_ko or None,
+                "language": statement.language,
                 "url": absolute_url(statement.get_absolute_url()),
                 "date": iso_date(statement.date),
                 "date_precision": statement.date_precision,
@@ -1467,14 +1499,16 @@ class Pledge(SluggedModel):
                 "date_basis": statement.date_grounds.as_dict(),
             },
             "made_by": maker.as_dict() if (maker := self.made_by) else None,
-            "counterparts": [{"slug": c.slug, "name": c.name} for c in self.counterparts.all()],
-            "topics": [{"slug": t.slug, "name": t.name} for t in self.topics.all()],
-            "responsible_body": self.responsible_body.name if self.responsible_body else None,
+            "counterparts": [named(c) for c in self.counterparts.all()],
+            "topics": [named(t) for t in self.topics.all()],
+            "responsible_body": body.name if (body := self.responsible_body) else None,
+            "responsible_body_ko": (body.name_ko or None) if body else None,
             "last_update": update
             and {
                 "status": update.status,
                 "as_of": iso_date(update.as_of),
                 "note": update.public_note,
+                "note_ko": update.public_note_ko or None,
             },
         }
 

@@ -24,6 +24,7 @@ staff_patterns = [
     path("statements/new/", ingest.new_statement, name="statement_new"),
     path("updates/<int:pk>/review/", review.review_update, name="review_update"),
     path("updates/<int:pk>/withdraw/", review.withdraw_update, name="withdraw_update"),
+    path("updates/<int:pk>/translate/", staff.translate_note, name="translate_note"),
 ]
 
 # A counterpart's page and a topic's are one view (public.group_detail) told what differs.

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext, gettext_lazy, pgettext, pgettext_lazy
 
+from tracker.i18n import shown
 from tracker.models import DatePrecision, Status, absolute_url
 
 SITE_NAME = gettext_lazy("Korea Pledge Tracker")
@@ -103,7 +104,7 @@ def badge(pledge):
     left, right = _text_width(label), _text_width(text)
     return {
         "title": gettext("Status of the pledge “%(title)s” on the Korea Pledge Tracker: %(status)s")
-        % {"title": pledge.title, "status": text},
+        % {"title": shown(pledge, "title").marked, "status": text},
         "label": label,
         "text": text,
         "colour": BADGE_COLOURS[status],
@@ -155,8 +156,8 @@ def rating_explanation(pledge, updates):
         "status": pledge.status_enum.label,
         "steps": steps,
     }
-    if latest.public_note:
-        text += " " + gettext("Latest: %(note)s") % {"note": latest.public_note}
+    if note := shown(latest, "public_note"):
+        text += " " + gettext("Latest: %(note)s") % {"note": note.marked}
     return text
 
 
@@ -201,7 +202,7 @@ def claim_review(pledge, updates):
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": page,
-        "name": pledge.title,
+        "name": shown(pledge, "title").marked,
         "inLanguage": get_language(),
         "claimReviewed": pledge.quote,
         "author": {

@@ -22,7 +22,7 @@ from django.utils.translation import gettext, gettext_lazy
 from tracker import datapackage
 from tracker.api import type_in_words
 from tracker.exports import HTMLSafeJSONEncoder
-from tracker.i18n import other_languages, page_addresses
+from tracker.i18n import other_languages, page_addresses, shown
 from tracker.models import (
     Basis,
     DatePrecision,
@@ -128,6 +128,34 @@ def highlight(text, marks, *, anchors=True, only_marked_paragraphs=False):
             parts.extend(suffixes_at.get(b, []))
         html.append("<p>" + "".join(parts) + "</p>")
     return mark_safe("\n".join(html))  # noqa: S308 - every piece of text is escaped above
+
+
+@register.simple_tag
+def tr(obj, name):
+    """`obj`'s field `name` in the page's language, as HTML: where it is not yet
+    translated, the other language's text in a `lang` span with the visible marker.
+    `{% tr pledge "description" as d %}` gives the tracker.i18n.Shown instead, for markup
+    of one's own (`d.text`, `d.lang_attr`, `d.marker`, `d.marked`)."""
+    return shown(obj, name).html()
+
+
+@register.simple_tag(name="shown")
+def shown_tag(obj, name):
+    return shown(obj, name)
+
+
+@register.filter(name="tr")
+def tr_filter(obj, name):
+    """The `{% tr %}` tag's HTML as a filter, for a sentence's placeholder:
+    `{% blocktranslate with title=statement|tr:"title" %}`."""
+    return shown(obj, name).html()
+
+
+@register.filter
+def tr_text(obj, name):
+    """`obj`'s field `name` in the page's language as plain text, for a title, an
+    attribute or a sentence: the other language's text marked in brackets if need be."""
+    return shown(obj, name).marked
 
 
 @register.filter
@@ -301,7 +329,7 @@ def speaker_name(speaker, full=False):
     role = format_html(" ({})", speaker.role) if full and speaker.role else ""
     return format_html(
         "<strong>{}</strong>, {}{} {}",
-        speaker.person.name,
+        shown(speaker.person, "name").html(),
         speaker.office,
         role,
         basis_mark(speaker.grounds, full=full),
@@ -318,7 +346,7 @@ def made_by(pledge, full=False):
         return format_html('<span class="muted">{}</span>', gettext("Not stated in the source"))
     return format_html(
         '<strong>{}</strong> <span class="muted">({})</span>',
-        maker.name,
+        shown(pledge.statement.issuing_body, "name").html(),
         gettext("the issuing body: the source names no person"),
     )
 

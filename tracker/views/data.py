@@ -6,10 +6,12 @@ ETag, Last-Modified and Record-Revision header name the revision the file shows,
 may be a build or so behind the record while staff write.
 """
 
+import functools
+
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from tracker import datapackage, export_files, tasks
 from tracker.caching import public_view
@@ -55,16 +57,19 @@ def _file(request, path, **kwargs):
     return response
 
 
-def exported(view):
-    return public_view(scope=build_version, last_modified=build_last_modified)(view)
+def exported(view=None, *, params=()):
+    if view is None:
+        return functools.partial(exported, params=params)
+    return public_view(scope=build_version, last_modified=build_last_modified, params=params)(view)
 
 
-@exported
+@exported(params=["lang"])
 def pledges_csv(request):
-    """Every public pledge, one row each (tracker.exports has the columns)."""
+    """Every public pledge, one row each (tracker.exports has the columns), its texts in
+    the language ?lang= names (tracker.i18n.output_language: English by default)."""
     return _file(
         request,
-        export_files.CSV_NAME,
+        export_files.CSV_NAMES.get(get_language(), export_files.CSV_NAME),
         as_attachment=True,
         filename="pledges.csv",
         content_type="text/csv; charset=utf-8",

@@ -157,9 +157,12 @@ def statement_list(request):
 def statement_detail(request, slug):
     statement = get_object_or_404(
         Statement.objects.public()
-        .select_related("issuing_body")
+        .select_related("issuing_body", "translation_of")
         .prefetch_related(
             Prefetch("speaker_set", queryset=Speaker.objects.select_related("person")),
+            Prefetch(
+                "translations", queryset=Statement.objects.public(), to_attr="public_translations"
+            ),
             Prefetch(
                 "pledges",
                 queryset=Pledge.objects.public().with_overdue().select_related("maker__person"),

@@ -30,7 +30,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from tracker.caching import per_revision
 from tracker.filters import WorklistFilter
-from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm
+from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm, TranslateNoteForm
 from tracker.htmx import is_fragment
 from tracker.models import (
     Pledge,
@@ -63,7 +63,9 @@ ROW_DEFERRED = [
     "description",
     "statement__text",
     "statement__notes",
+    "description_ko",
     "latest_update__public_note",
+    "latest_update__public_note_ko",
     "latest_update__internal_note",
 ]
 
@@ -352,7 +354,17 @@ def _history_page(request, pledge):
             "evidence", Prefetch("reviews", queryset=Review.objects.select_related("reviewer"))
         )
     )
-    return Paginator(updates, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(updates, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    # Each note's later translations, from the updates' edit history: one query a page.
+    translations = {}
+    versions = StatusUpdate.history.filter(
+        id__in=[update.pk for update in page], history_change_reason="translation"
+    ).select_related("history_user")
+    for version in versions.order_by("history_date"):
+        translations.setdefault(version.id, []).append(version)
+    for update in page:
+        update.translations = translations.get(update.pk, [])
+    return page
 
 
 def _pledge_page(request, pledge, status=200, **context):
@@ -463,3 +475,37 @@ def _bulk_page(request, form, evidence, rows, status=200, **context):
         next=_safe_next(request, reverse("staff:worklist")),
     )
     return render(request, "staff/bulk_update.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@login_required
+@permission_required("tracker.add_statusupdate", raise_exception=True)
+def translate_note(request, pk):
+    """Add or correct the translation of an update's public note: the update keeps its
+    status and its review (StatusUpdate.translate_note), and the edit history keeps the
+    change."""
+    update = get_object_or_404(StatusUpdate.objects.select_related("pledge", "author"), pk=pk)
+    posted = request.POST if request.method == "POST" else None
+    form = TranslateNoteForm(posted, update=update)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = update.translate_note(
+                    form.cleaned_data["translation"], author=request.user
+                )
+            except ValidationError as error:
+                form.add_error("translation", error.messages)
+            else:
+                notice = (
+                    _("Translation saved: the update’s status and review are unchanged.")
+                    if changed
+                    else _("Nothing changed: the translation was already this text.")
+                )
+                messages.success(request, notice)
+                url = reverse("staff:pledge_detail", args=[update.pledge_id])
+                return redirect(f"{url}#update-{update.pk}")
+        status = 422
+    context = {"update": update, "pledge": update.pledge, "form": form}
+    return render(request, "staff/translate.html", context, status=status)
