@@ -286,7 +286,7 @@ def test_each_follower_hears_in_the_language_they_asked_in(client, settings):
     """The language of the page a reader followed from is kept with the address: their
     confirmation and every later message are written in it, with links to pages in it."""
     settings.TRACKER_ORIGIN = "https://pledges.example"
-    pledge = PledgeFactory(title="Open the bridge")
+    pledge = PledgeFactory(title="Open the bridge", title_ko="다리 개통")
     # The test client answers in this thread, and a /ko/ request leaves Korean active in it.
     english_page = pledge.get_absolute_url()
     with translation.override("ko"):
@@ -295,8 +295,8 @@ def test_each_follower_hears_in_the_language_they_asked_in(client, settings):
     ask(client, korean_page, "seoul@example.org")
     assert Follow.objects.get(email="seoul@example.org").language == "ko"
     [confirmation] = mail.outbox
-    assert confirmation.subject == "확인 요청: 한국 외교 공약 추적 “Open the bridge” 알림 신청"
-    assert "이 주소로 공약 “Open the bridge”의 알림을 신청하셨습니다." in confirmation.body
+    assert confirmation.subject == "확인 요청: 한국 외교 공약 추적 “다리 개통” 알림 신청"
+    assert "이 주소로 공약 “다리 개통”의 알림을 신청하셨습니다." in confirmation.body
     confirm = re.search(r"https://pledges.example(/ko/follow/confirm/\S+/)", confirmation.body)
     assert client.post(confirm.group(1)).status_code == 200
     confirmed_follow(client, english_page, "london@example.org")
@@ -308,7 +308,7 @@ def test_each_follower_hears_in_the_language_they_asked_in(client, settings):
 
     by_address = {m.to[0]: m for m in mail.outbox}
     korean = by_address["seoul@example.org"]
-    assert korean.subject == "Open the bridge: 이행 상태 변경 – 이행 완료"
+    assert korean.subject == "다리 개통: 이행 상태 변경 – 이행 완료"
     assert "이행 상태: 이행 완료(이전: 평가 전), 2025년 10월 1일 기준." in korean.body
     assert f"https://pledges.example/ko/pledges/{pledge.slug}/" in korean.body
     assert "이 공약의 알림을 신청하셔서 이 메일을 받으셨습니다." in korean.body

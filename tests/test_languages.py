@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import feedparser
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -25,7 +26,8 @@ from tests.factories import (
 )
 from tests.public_record import body
 from tests.test_history import change_url, edit
-from tracker.models import Correction, Pledge, ReviewState, Status, StatusUpdate
+from tracker import follow
+from tracker.models import Correction, Follow, Pledge, ReviewState, Status, StatusUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -620,3 +622,20 @@ def test_a_korean_title_edit_updates_the_cached_korean_page(client, pledges):
     assert "<h1>새 다리 건설</h1>" in body(again)
     listing = body(client.get("/ko/pledges/"))
     assert ">새 다리 건설</a>" in listing
+
+
+def test_a_korean_follower_hears_the_korean_title_and_note(client, editor):
+    pledge = PledgeFactory(title="Open the bridge", title_ko="다리 개통")
+    client.post(f"/ko/pledges/{pledge.slug}/follow/", {"email": "reader@example.org"})
+    [confirmation] = mail.outbox
+    assert "“다리 개통”" in confirmation.subject
+    update = published_update(
+        pledge,
+        status=Status.IN_PROGRESS,
+        as_of=datetime.date(2025, 10, 1),
+        public_note="Work began.",
+        author=editor,
+    )
+    news = follow._status_message(Follow.objects.get(), pledge, update)
+    assert news.subject.startswith("다리 개통")
+    assert "Work began. (미번역)" in news.body

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tracker.i18n import shown
 from tracker.models import Follow, Pledge
 
 CONFIRM_SALT = "tracker.follow.confirm"
@@ -186,6 +187,7 @@ def _message(follow, template, subject, context):
 def _confirmation_message(follow):
     with translation.override(follow.language):
         target = follow.target
+        target = shown(target, "title" if follow.pledge_id else "name").marked
         confirm_url = _absolute(reverse("follow_confirm", args=[_token(follow, CONFIRM_SALT)]))
         return _message(
             follow,
@@ -202,7 +204,8 @@ def _status_message(follow, pledge, update):
         return _message(
             follow,
             "email/status_change.txt",
-            _("%(pledge)s: now %(status)s") % {"pledge": pledge.title, "status": status},
+            _("%(pledge)s: now %(status)s")
+            % {"pledge": shown(pledge, "title").marked, "status": status},
             {
                 "pledge": pledge,
                 "update": update,
