@@ -52,7 +52,7 @@ def test_two_editors_propose_review_and_publish(browser, page, live_server, cons
     form = open_form(page, consulate)
     form.get_by_label("New status").select_option(label="Achieved")
     form.get_by_label("As of").fill("2025-10-01")
-    form.get_by_label("Public note").fill("The consulate opened its doors on 1 October.")
+    form.get_by_label("Public note in English").fill("The consulate opened its doors on 1 October.")
     form.get_by_label("Link 1").fill("https://www.mofa.go.kr/consulate-opening")
     form.get_by_label("Title 1").fill("Opening notice")
     form.get_by_role("button", name="Save update").click()

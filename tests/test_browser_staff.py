@@ -126,7 +126,9 @@ def test_editor_logs_in_filters_and_records_an_evidenced_update(page, live_serve
     )
     form.get_by_label("New status").select_option(label="In progress")
     form.get_by_label("As of").fill("2025-10-01")
-    form.get_by_label("Public note").fill("The lease for the consulate building was signed.")
+    form.get_by_label("Public note in English").fill(
+        "The lease for the consulate building was signed."
+    )
     form.get_by_label("Internal note (optional)").fill("Desk officer confirmed by phone.")
     form.get_by_label("Link 1").fill("https://www.mofa.go.kr/lease")
     form.get_by_label("Title 1").fill("Ministry press release")
@@ -195,13 +197,15 @@ def test_two_editors_conflict_and_nothing_is_lost(browser, page, live_server, wo
         theirs = open_form(other, consulate)
 
         theirs.get_by_label("New status").select_option(label="Not started")
-        theirs.get_by_label("Public note").fill("Budget frozen by the National Assembly.")
+        theirs.get_by_label("Public note in English").fill(
+            "Budget frozen by the National Assembly."
+        )
         theirs.get_by_role("button", name="Save update").click()
         expect(row(other, consulate).locator(".badge--not_started")).to_be_visible()
 
         my_note = "Ground broken on 3 May; see the embassy's photos."
         mine.get_by_label("New status").select_option(label="In progress")
-        mine.get_by_label("Public note").fill(my_note)
+        mine.get_by_label("Public note in English").fill(my_note)
         mine.get_by_role("button", name="Save update").click()
 
         conflict = row(page, consulate).locator(".conflict")
@@ -210,7 +214,7 @@ def test_two_editors_conflict_and_nothing_is_lost(browser, page, live_server, wo
         expect(conflict).to_contain_text("editor2")
         expect(row(page, consulate).locator(".pledge-row .badge--not_started")).to_be_visible()
         mine = row(page, consulate).locator("form.update-form")
-        expect(mine.get_by_label("Public note")).to_have_value(my_note)
+        expect(mine.get_by_label("Public note in English")).to_have_value(my_note)
         expect(page.locator("#messages")).to_contain_text("someone else updated")
         shoot(page, "conflict")
         assert StatusUpdate.objects.filter(pledge=consulate).count() == 1
@@ -258,7 +262,7 @@ def test_empty_results_and_escape_closes_the_form(page, live_server, world):
     consulate = world["consulate"]
     log_in(page, live_server)
     form = open_form(page, consulate)
-    form.get_by_label("Public note").fill("Half a thought")
+    form.get_by_label("Public note in English").fill("Half a thought")
     page.keyboard.press("Escape")
     expect(page.locator("#messages")).to_contain_text("Press Esc again")
     expect(form).to_be_visible()
@@ -315,10 +319,12 @@ def test_without_javascript_the_same_tasks_work(browser, live_server, world):
         page.wait_for_url(re.compile(rf"/en/staff/pledges/{consulate.pk}/update/\?next="))
         page.get_by_label("New status").select_option(label="Not started")
         page.get_by_label("As of").fill("2099-12-31")
-        page.get_by_label("Public note").fill("Assessed: nothing done yet.")
+        page.get_by_label("Public note in English").fill("Assessed: nothing done yet.")
         page.get_by_role("button", name="Save update").click()
         expect(page.locator(".form-problem")).to_contain_text("Nothing was saved.")
-        expect(page.get_by_label("Public note")).to_have_value("Assessed: nothing done yet.")
+        expect(page.get_by_label("Public note in English")).to_have_value(
+            "Assessed: nothing done yet."
+        )
         shoot(page, "nojs-error")
 
         page.get_by_label("As of").fill("2025-11-01")
@@ -338,7 +344,7 @@ def test_a_double_click_saves_once(page, live_server, world):
     log_in(page, live_server)
     form = open_form(page, consulate)
     form.get_by_label("New status").select_option(label="Not started")
-    form.get_by_label("Public note").fill("Assessed: nothing yet.")
+    form.get_by_label("Public note in English").fill("Assessed: nothing yet.")
     form.get_by_role("button", name="Save update").dblclick()
     expect(row(page, consulate).locator(".badge--not_started")).to_be_visible()
     expect(page.locator("#messages")).to_contain_text("is now Not started")

@@ -135,7 +135,7 @@ def test_a_korean_editor_does_the_whole_staff_flow_in_korean(browser, live_serve
         # The worklist: filter by a counterpart.
         expect(page.locator("h1")).to_have_text("작업 목록")
         assert "/ko/staff/" in page.url
-        page.get_by_label("상대국·기구", exact=True).select_option(label="Mongolia")
+        page.get_by_label("상대국·기구", exact=True).select_option(label="Mongolia (미번역)")
         expect(page).to_have_url(re.compile(r"/ko/staff/\?counterpart=mongolia$"))
         expect(page.locator("tbody.pledge")).to_have_count(1)
         expect(page.locator(".result-count")).to_contain_text("공약 1건")
@@ -162,12 +162,12 @@ def test_a_korean_editor_does_the_whole_staff_flow_in_korean(browser, live_serve
 
         # Fix them and save: the announcement is Korean.
         form.get_by_label("기준일").fill("2025-10-01")
-        form.get_by_label("공개 설명").fill("영사관 건물 임차 계약을 체결했습니다.")
+        form.get_by_label("공개 설명(한국어)").fill("영사관 건물 임차 계약을 체결했습니다.")
         form.get_by_label("제목 1").fill("외교부 보도자료")
         form.get_by_role("button", name="경과 기록 저장").click()
         expect(row.locator(".badge--in_progress")).to_have_text("이행 중")
         expect(page.locator("#messages")).to_contain_text(
-            "저장했습니다: “Open a consulate in Ulaanbaatar”, 2025. 10. 1. 기준 이행 중."
+            "저장했습니다: “Open a consulate in Ulaanbaatar (미번역)”, 2025. 10. 1. 기준 이행 중."
         )
         assert english_left(page) == []
         shoot(page, "saved")
@@ -228,12 +228,12 @@ def test_a_conflict_a_bulk_update_and_the_staff_error_pages_are_korean(browser, 
         mine.get_by_role("link", name=re.compile("경과 기록$")).click()
         theirs.get_by_role("link", name=re.compile("경과 기록$")).click()
         theirs.get_by_label("새 이행 상태").select_option(label="미착수")
-        theirs.get_by_label("공개 설명").fill("국회가 예산을 동결했습니다.")
+        theirs.get_by_label("공개 설명(한국어)").fill("국회가 예산을 동결했습니다.")
         theirs.get_by_role("button", name="경과 기록 저장").click()
         expect(theirs.locator(".badge--not_started")).to_be_visible()
 
         mine.get_by_label("새 이행 상태").select_option(label="이행 중")
-        mine.get_by_label("공개 설명").fill("5월 3일 착공했습니다.")
+        mine.get_by_label("공개 설명(한국어)").fill("5월 3일 착공했습니다.")
         mine.get_by_role("button", name="경과 기록 저장").click()
         conflict = mine.locator(".conflict")
         expect(conflict).to_be_focused()
@@ -252,7 +252,7 @@ def test_a_conflict_a_bulk_update_and_the_staff_error_pages_are_korean(browser, 
             checkbox.check()
         page.get_by_role("button", name="선택한 공약 일괄 경과 기록").click()
         expect(page.locator("h1")).to_have_text("공약 2건 일괄 경과 기록")
-        page.get_by_label("공개 설명").fill("양국 외교장관 회담에서 함께 논의했습니다.")
+        page.get_by_label("공개 설명(한국어)").fill("양국 외교장관 회담에서 함께 논의했습니다.")
         page.get_by_role("button", name="공약 2건 경과 기록 저장").click()
         expect(page.locator(".form-problem")).to_contain_text("아무것도 저장하지 않았습니다")
         expect(page.locator(".field--status")).to_contain_text("필수 항목입니다")

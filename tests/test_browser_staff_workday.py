@@ -77,7 +77,7 @@ def test_a_fourth_evidence_link_with_javascript(page, live_server, world):
     consulate = world["consulate"]
     log_in(page, live_server)
     form = open_form(page, consulate)
-    form.get_by_label("Public note").fill("Lease signed; four sources.")
+    form.get_by_label("Public note in English").fill("Lease signed; four sources.")
     form.get_by_label("New status").select_option(label="In progress")
     add = form.get_by_role("button", name="Add another link")
     add.click()
@@ -109,7 +109,7 @@ def test_a_fourth_evidence_link_without_javascript(browser, live_server, world):
     page = context.new_page()
     try:
         log_in(page, live_server, path=f"/en/staff/pledges/{consulate.pk}/update/")
-        page.get_by_label("Public note").fill("Assessed with four sources.")
+        page.get_by_label("Public note in English").fill("Assessed with four sources.")
         page.get_by_label("New status").select_option(label="Not started")
         for n in range(1, 4):
             page.get_by_label(f"Link {n}").fill(f"https://example.org/source-{n}")
@@ -117,7 +117,9 @@ def test_a_fourth_evidence_link_without_javascript(browser, live_server, world):
         page.get_by_role("button", name="Add another link").click()
         expect(page.get_by_label("Link 4")).to_be_visible()
         # Nothing typed was lost, nothing saved, and no error shown for the empty row.
-        expect(page.get_by_label("Public note")).to_have_value("Assessed with four sources.")
+        expect(page.get_by_label("Public note in English")).to_have_value(
+            "Assessed with four sources."
+        )
         expect(page.get_by_label("Title 3")).to_have_value("Source 3")
         expect(page.locator(".errorlist")).to_have_count(0)
         assert not StatusUpdate.objects.filter(pledge=consulate).exists()
@@ -141,7 +143,7 @@ def test_saving_does_not_move_the_page(page, live_server, world):
     the_row = row(page, consulate).locator(".pledge-row")
     before = top(the_row)
     form.get_by_label("New status").select_option(label="In progress")
-    form.get_by_label("Public note").fill("The lease was signed.")
+    form.get_by_label("Public note in English").fill("The lease was signed.")
     form.get_by_role("button", name="Save update").click()
     expect(page.locator("#messages")).to_contain_text("is now In progress")
     expect(page.locator("#messages")).to_be_in_viewport()
@@ -224,7 +226,9 @@ def test_keyboard_only_reach_a_row_update_save_and_move_on(page, live_server, wo
     expect(form.get_by_label("New status")).to_be_focused()
     page.keyboard.press("ArrowDown")  # Not yet rated -> Not started
     expect(form.get_by_label("New status")).to_have_value("not_started")
-    while not form.get_by_label("Public note").evaluate("el => el === document.activeElement"):
+    while not form.get_by_label("Public note in English").evaluate(
+        "el => el === document.activeElement"
+    ):
         page.keyboard.press("Tab")  # through the date's parts
     page.keyboard.type("Assessed: nothing begun yet.")
     shoot(page, "keyboard-form")
@@ -297,7 +301,7 @@ def test_bulk_status_with_one_conflicting_pledge(browser, live_server, world, ja
         tick_and_open_bulk(page, [world["hydrogen"], *rounds])
         expect(page.locator("h1")).to_have_text("One update for 4 pledges")
         page.get_by_label("New status").select_option(label="Achieved")
-        page.get_by_label("Public note").fill("All settled by the joint declaration.")
+        page.get_by_label("Public note in English").fill("All settled by the joint declaration.")
         page.get_by_label("Link 1").fill("https://example.org/declaration")
         page.get_by_label("Title 1").fill("Joint declaration")
         shoot(page, f"bulk-{'js' if javascript else 'nojs'}")
@@ -313,7 +317,7 @@ def test_bulk_status_with_one_conflicting_pledge(browser, live_server, world, ja
         page.get_by_role("button", name="Save update for 4 pledges").click()
         expect(page.locator(".bulk-saved")).to_contain_text("Saved for 3 pledges")
         expect(page.locator(".conflict")).to_contain_text("Budget cut.")
-        expect(page.get_by_label("Public note")).to_have_value(
+        expect(page.get_by_label("Public note in English")).to_have_value(
             "All settled by the joint declaration."
         )
         expect(page.locator("h1")).to_have_text("One update for 1 pledge")

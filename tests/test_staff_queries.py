@@ -97,6 +97,7 @@ def test_pledge_page_query_count_is_fixed(editor_client, editor, django_assert_m
         )
     # session, user, permissions (2), pledge, counterparts, topics, history count, page, evidence
     # + the awaiting-review count in the navigation, the reviews of the updates shown
-    with django_assert_max_num_queries(12):
+    # + the later translations of their notes (their edit history)
+    with django_assert_max_num_queries(13):
         response = editor_client.get(reverse("staff:pledge_detail", args=[pledge.pk]))
     assert len(response.context["updates"]) == 10

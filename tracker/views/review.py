@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tracker.forms import ReviewForm, WithdrawForm
+from tracker.i18n import shown
 from tracker.models import Review, Speaker, StaleVersion, StatusUpdate, UpdateDecision
 
 DONE = {
@@ -84,7 +85,8 @@ def review_update(request, pk):
     pledge.refresh_from_db(fields=["status"])
     messages.success(
         request,
-        DONE[decision] % {"pledge": pledge, "status": pledge.get_status_display()},
+        DONE[decision]
+        % {"pledge": shown(pledge, "title").marked, "status": pledge.get_status_display()},
     )
     return redirect(f"{reverse('staff:worklist')}?awaiting_review=on")
 
@@ -123,7 +125,7 @@ def withdraw_update(request, pk):
                 status = 409
             else:
                 notice = _("Withdrawn from “%(pledge)s”, with your reason published.") % {
-                    "pledge": update.pledge
+                    "pledge": shown(update.pledge, "title").marked
                 }
                 messages.success(request, notice)
                 return redirect("staff:pledge_detail", pk=update.pledge_id)

@@ -32,6 +32,7 @@ from tracker.caching import per_revision
 from tracker.filters import WorklistFilter
 from tracker.forms import BulkUpdateForm, EvidenceFormSet, StatusUpdateForm, TranslateNoteForm
 from tracker.htmx import is_fragment
+from tracker.i18n import shown
 from tracker.models import (
     Pledge,
     Review,
@@ -255,7 +256,7 @@ def record_update(request, pk):
         return _update_response(request, pledge, form, evidence, status=422)
 
     said = {
-        "pledge": pledge,
+        "pledge": shown(pledge, "title").marked,
         "status": update.get_status_display(),
         "date": date_format(update.as_of, "SHORT_DATE_FORMAT"),
     }
@@ -334,7 +335,7 @@ def _update_response(request, pledge, form, evidence, status=200, **extra):
     context = {"form": form, "evidence": evidence, "next": _safe_next(request, ""), **extra}
     if status in NOTICES:
         level, text = NOTICES[status]
-        context.update(notice_level=level, notice=text % {"pledge": pledge})
+        context.update(notice_level=level, notice=text % {"pledge": shown(pledge, "title").marked})
     if not is_fragment(request):
         if status in NOTICES:  # at the top of the page, where a reader without htmx lands
             messages.add_message(request, getattr(messages, level.upper()), context["notice"])
