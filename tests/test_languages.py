@@ -552,6 +552,20 @@ def test_the_korean_csv_gives_korean_text_and_names_what_is_not_translated(clien
     assert list(english[pledges.translated.slug]) == list(translated)  # one header
 
 
+def test_each_csv_language_has_its_own_etag(client, pledges):
+    english = client.get("/pledges.csv")
+    korean = client.get("/pledges.csv?lang=ko")
+    assert english["ETag"] != korean["ETag"]
+    assert (
+        client.get("/pledges.csv?lang=ko", headers={"If-None-Match": english["ETag"]}).status_code
+        == 200
+    )
+    assert (
+        client.get("/pledges.csv?lang=ko", headers={"If-None-Match": korean["ETag"]}).status_code
+        == 304
+    )
+
+
 def test_the_data_package_has_the_korean_columns_described(client, pledges):
     response = client.get("/data/datapackage.json")
     package = json.loads(b"".join(response.streaming_content))
