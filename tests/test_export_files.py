@@ -58,7 +58,9 @@ def builds_queued():
 
 def run_worker():
     """What `manage.py db_worker --batch` does: run every queued task, then stop."""
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    call_command(
+        "db_worker", queue_name="*", batch=True, reload=False, startup_delay=False, verbosity=0
+    )
 
 
 def needs_concurrent_connections():
@@ -77,6 +79,7 @@ def test_a_burst_of_writes_queues_one_build(record, django_capture_on_commit_cal
         record.aid.title = "Double aid to ASEAN by 2028"
         record.aid.save()
     assert builds_queued().count() == 1
+    assert builds_queued().get().queue_name == "exports"  # never behind evidence fetches
     with django_capture_on_commit_callbacks(execute=True):
         change_status(record.aid)  # the queued build will read this too
     assert builds_queued().count() == 1

@@ -285,7 +285,14 @@ TRACKER_QUIET_DAYS = 90
 
 # Background work (tracker.tasks) goes through Django's tasks framework into the database;
 # `manage.py db_worker` runs it, and `manage.py demo` runs a worker thread of its own.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# "exports": the export files' builds, so that they never wait behind slow evidence fetches
+# (run a worker of their own: `db_worker --queue-name exports`, README "Open data").
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "exports"],
+    }
+}
 
 # Email (Django 6.1's MAILERS): printed to the console while DEBUG is on (demo), sent by
 # SMTP otherwise, to EMAIL_HOST:EMAIL_PORT with EMAIL_HOST_USER / EMAIL_HOST_PASSWORD.

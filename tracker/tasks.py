@@ -28,7 +28,7 @@ def notify_followers(update_id):
     return follow.notify_status_change(update)
 
 
-@task
+@task(queue_name="exports")
 def build_exports():
     """Build the export files for the record as it stands when this runs (nothing to do
     if they are built already); the revision they show."""

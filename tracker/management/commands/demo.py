@@ -67,7 +67,7 @@ class Command(RunserverCommand):
 
     def start_task_worker(self):
         worker = Worker(
-            queue_names=["default"],
+            queue_names=["default", "exports"],
             excluded_queue_names=[],
             interval=1,
             batch=False,
