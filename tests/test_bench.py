@@ -52,6 +52,9 @@ def test_bench_runs_and_reports_every_run(tmp_path):
         "cached page",
         "cached under flood",
         "CSV export",
+        "CSV export + writes",
+        "data package zip",
+        "data package zip + writes",
     ]
     for row in report["results"]:
         # One second per run on a busy machine: a slow run may finish no request in time,
@@ -66,5 +69,9 @@ def test_bench_runs_and_reports_every_run(tmp_path):
     assert cached["page"]["requests"] > 0 and cached["baseline"]["requests"] > 0
     writer = report["results"][5]["writer"]
     assert writer["requests"] > 0 and writer["errors"] == 0
-    assert report["results"][-1]["again"]["bytes"] > 0
+    exports = [row for row in report["results"] if row["kind"] == "export"]
+    for row in exports:
+        assert row["after_write"]["bytes"] > 0 and row["sampled"]["downloads"] > 0, row["name"]
+        assert row["after_write"]["revision"], row["name"]  # which revision the file shows
+    assert all(row["writer"]["requests"] > 0 for row in exports if "writes" in row["name"])
     assert len(report["worker_rss_mb"]) == 2
