@@ -40,7 +40,9 @@ def queue_export_build():
     one reads the record when it starts, so a burst of writes makes one build, not one
     per write."""
     queued = DBTaskResult.objects.filter(
-        task_path=build_exports.module_path, status=TaskResultStatus.READY
+        task_path=build_exports.module_path,
+        queue_name=build_exports.queue_name,  # one left on another queue may never run
+        status=TaskResultStatus.READY,
     )
     if not queued.exists():
         build_exports.enqueue()
