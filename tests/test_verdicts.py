@@ -261,3 +261,24 @@ def test_pledge_page_offers_a_copyable_embed_snippet(client, record):
         'alt="Open a “Korea–ASEAN centre” in Seoul, 경제 협력: Not yet rated '
         '(Korea Pledge Tracker)" height="20"></a>'
     )
+
+
+def test_the_embed_snippet_names_the_pledge_in_the_pages_language(client, record):
+    """A Korean blogger copies a snippet whose alt text is Korean: the pledge's Korean
+    title where it has one, and the English one marked where it has not."""
+    pledge = record.centre
+    pledge.title_ko = "서울에 한-아세안 센터 개설"
+    pledge.save()
+
+    def snippet(url):
+        page = body(client.get(url))
+        found = re.search(r'<textarea id="embed-snippet"[^>]*>(.*?)</textarea>', page, re.S)
+        return unescape(found.group(1))
+
+    korean = snippet(f"/ko/pledges/{pledge.slug}/")
+    assert 'alt="서울에 한-아세안 센터 개설: ' in korean
+    assert "badge.svg?lang=ko" in korean
+    assert "Open a" not in korean
+    pledge.title_ko = ""
+    pledge.save()
+    assert "미번역" in snippet(f"/ko/pledges/{pledge.slug}/")

@@ -24,7 +24,7 @@ from tracker.caching import one_pledge, per_revision, public_view, rendered
 from tracker.exports import API_FIELDS, CSV_HEADER
 from tracker.filters import PLEDGE_LIST_PARAMS, CachedRowsPaginator, PledgeFilter
 from tracker.htmx import is_fragment
-from tracker.i18n import OUTPUT_LANGUAGE
+from tracker.i18n import OUTPUT_LANGUAGE, shown
 from tracker.models import (
     Correction,
     Counterpart,
@@ -112,7 +112,7 @@ def pledge_detail(request, slug):
             absolute_url(pledge.get_absolute_url()),
             absolute_url(badge_url),
             _("%(title)s: %(status)s (Korea Pledge Tracker)")
-            % {"title": pledge.title, "status": pledge.get_status_display()},
+            % {"title": shown(pledge, "title").marked, "status": pledge.get_status_display()},
         ),
     }
     return render(request, "public/pledge_detail.html", context)
