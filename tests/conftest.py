@@ -60,9 +60,10 @@ def _empty_cache(settings):
 def _origin(settings, tmp_path):
     """Absolute links name the test client's host (tests/test_hardening.py checks that they
     come from this setting, never from the request); exports are built in the test's own
-    directory."""
+    directory, each as soon as it is queued."""
     settings.TRACKER_ORIGIN = "http://testserver"
     settings.TRACKER_EXPORT_DIR = str(tmp_path / "exports")
+    settings.TRACKER_EXPORT_INTERVAL = 0  # a test's builds run when its worker runs
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 revision, served from the newest complete build, never with a withdrawn record."""
 
 import csv
+import datetime
 import io
 import threading
 import zipfile
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.tasks import TaskResultStatus
@@ -89,6 +91,29 @@ def test_a_burst_of_writes_queues_one_build(record, django_capture_on_commit_cal
         change_status(record.trees)  # after its snapshot, perhaps: the next build's
     assert builds_queued().filter(status=TaskResultStatus.READY).count() == 1
     assert builds_queued().count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_builds_start_no_sooner_than_the_interval_after_the_last(record, settings):
+    """Steady writes make a build at most every TRACKER_EXPORT_INTERVAL, not back to back;
+    the first write after a quiet spell builds at once."""
+    settings.TRACKER_EXPORT_INTERVAL = 60
+    change_status(record.aid)  # no build yet: this one may start at once
+    assert builds_queued().get().task.run_after is None
+    run_worker()
+    built = ExportBuild.objects.count()
+    last = ExportBuild.objects.latest("built_at").built_at
+
+    change_status(record.trees)  # a write 60 s after that build would be built at once
+    waiting = builds_queued().get(status=TaskResultStatus.READY)
+    assert waiting.task.run_after == last + datetime.timedelta(seconds=60)
+    run_worker()  # the worker leaves it for later
+    assert ExportBuild.objects.count() == built
+    assert builds_queued().get(pk=waiting.pk).status == TaskResultStatus.READY
+
+    with time_machine.travel(last + datetime.timedelta(seconds=61)):
+        run_worker()
+    assert ExportBuild.objects.count() == built + 1
 
 
 @pytest.mark.django_db(transaction=True)

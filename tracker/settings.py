@@ -277,6 +277,12 @@ TRACKER_EXPORT_DIR = os.environ.get(
     "TRACKER_EXPORT_DIR", os.path.join(tempfile.gettempdir(), "tracker-exports")
 )
 
+# Builds of the export files start at most this often (seconds between one build's end
+# and the next one's start): under a steady stream of writes a scale-L build (20-40 s of
+# CPU) would otherwise keep one core busy for good. A write after a quiet spell still
+# builds at once; during a burst the files lag the record by up to this much more.
+TRACKER_EXPORT_INTERVAL = float(os.environ.get("TRACKER_EXPORT_INTERVAL", "60"))
+
 # Where readers send corrections (shown on /about/).
 TRACKER_CONTACT_EMAIL = os.environ.get("TRACKER_CONTACT_EMAIL", "")
 

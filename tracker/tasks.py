@@ -5,11 +5,15 @@ and `manage.py demo` runs a worker in a thread of its own. Tasks take primary ke
 objects, and each looks its rows up again: by the time it runs they may have changed.
 """
 
+import datetime
+
+from django.conf import settings
 from django.tasks import TaskResultStatus, task
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tracker import export_files, follow, vault
-from tracker.models import StatusUpdate
+from tracker.models import ExportBuild, StatusUpdate
 
 
 @task
@@ -38,11 +42,18 @@ def build_exports():
 def queue_export_build():
     """Queue a build of the export files, unless one is queued and not started yet: that
     one reads the record when it starts, so a burst of writes makes one build, not one
-    per write."""
+    per write. It starts no sooner than TRACKER_EXPORT_INTERVAL after the last build
+    ended, so steady writes do not keep a core building for good."""
     queued = DBTaskResult.objects.filter(
         task_path=build_exports.module_path,
         queue_name=build_exports.queue_name,  # one left on another queue may never run
         status=TaskResultStatus.READY,
     )
-    if not queued.exists():
+    if queued.exists():
+        return
+    last = ExportBuild.objects.order_by("-built_at").values_list("built_at", flat=True).first()
+    start = last and last + datetime.timedelta(seconds=settings.TRACKER_EXPORT_INTERVAL)
+    if start and start > timezone.now():
+        build_exports.using(run_after=start).enqueue()
+    else:
         build_exports.enqueue()
