@@ -2,6 +2,7 @@
 embeddable status badge."""
 
 import colorsys
+import datetime
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -9,6 +10,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.utils import timezone
 
@@ -282,3 +284,21 @@ def test_the_embed_snippet_names_the_pledge_in_the_pages_language(client, record
     pledge.title_ko = ""
     pledge.save()
     assert "미번역" in snippet(f"/ko/pledges/{pledge.slug}/")
+
+
+def test_the_review_is_dated_by_seouls_calendar_as_the_page_is(client, record):
+    """An update recorded at 00:30 in Seoul (15:30 UTC the day before) was published on
+    the Seoul day the page shows, not on the UTC one."""
+    seoul_half_past_midnight = datetime.datetime(2026, 3, 10, 15, 30, tzinfo=datetime.UTC)
+    # The record's own updates were all recorded before it.
+    record.aid.updates.update(created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    with time_machine.travel(seoul_half_past_midnight, tick=False):
+        published_update(
+            record.aid,
+            status=Status.ACHIEVED,
+            as_of=timezone.localdate(),
+            public_note="Done.",
+            author=None,
+        )
+    [review] = claim_reviews(client, record.aid.get_absolute_url())
+    assert review["datePublished"] == "2026-03-11"

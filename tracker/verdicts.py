@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext, gettext_lazy, pgettext, pgettext_lazy
 
@@ -214,5 +215,6 @@ def claim_review(pledge, updates):
         "reviewRating": rating,
     }
     if updates:
-        review["datePublished"] = max(u.created_at for u in updates).date().isoformat()
+        # The day in the site's time zone (Seoul), as every date on the page is.
+        review["datePublished"] = timezone.localdate(max(u.created_at for u in updates)).isoformat()
     return review
