@@ -653,3 +653,28 @@ def test_a_korean_follower_hears_the_korean_title_and_note(client, editor):
     news = follow._status_message(Follow.objects.get(), pledge, update)
     assert news.subject.startswith("다리 개통")
     assert "Work began. (미번역)" in news.body
+
+
+def test_one_language_curator_text_carries_its_own_lang(client):
+    """Offices, notes on a source or a date and evidence titles have no translation
+    field: on a page in the other language they are tagged with their own, so a screen
+    reader reads them in it; text already in the page's language is left plain."""
+    statement = StatementFactory(
+        is_published=True, notes="The ministry's English version.", date_note="a Saturday"
+    )
+    pledge = PledgeFactory(statement=statement, is_published=True)
+    published_update(
+        pledge,
+        status=Status.IN_PROGRESS,
+        as_of=statement.date,
+        public_note="Moved.",
+        author=None,
+        evidence=[("https://example.org/a", "외교부 보도자료")],
+    )
+    korean = body(client.get(f"/ko/pledges/{pledge.slug}/"))
+    assert '<span lang="en">a Saturday</span>' in korean
+    assert '<div lang="en">' in body(client.get(f"/ko/statements/{statement.slug}/"))
+    english = body(client.get(f"/en/pledges/{pledge.slug}/"))
+    assert '<span lang="ko">외교부 보도자료</span>' in english
+    assert '<span lang="en">a Saturday</span>' not in english
+    assert '<div lang="en">' in body(client.get(f"/en/statements/{statement.slug}/"))

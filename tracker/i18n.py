@@ -6,6 +6,7 @@ rules for translators are in the README's "Translating" section.
 """
 
 import functools
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -160,3 +161,25 @@ class Label:
 
     def __str__(self):
         return shown(self, "text").marked + self.suffix
+
+
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+
+
+def written_language(text):
+    """The language a text kept in one language only is written in, by its script:
+    Korean if it has Hangul, English otherwise (the record's two languages)."""
+    return "ko" if HANGUL.search(text) else "en"
+
+
+def as_written(text):
+    """Curator text that has no translation field (a speaker's office, notes on a date,
+    a target or a source, an evidence link's title) as HTML: where it is written in the
+    other language than the page's, in a `lang` span so that it is read aloud in its own.
+    No "not yet translated" marker: nothing is waiting to be translated."""
+    if not text:
+        return ""
+    language = written_language(text)
+    if language == get_language():
+        return conditional_escape(text)
+    return format_html('<span lang="{}">{}</span>', language, text)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext, gettext_lazy
 from tracker import datapackage
 from tracker.api import type_in_words
 from tracker.exports import HTMLSafeJSONEncoder
-from tracker.i18n import other_languages, page_addresses, shown
+from tracker.i18n import as_written, other_languages, page_addresses, shown, written_language
 from tracker.models import (
     Basis,
     DatePrecision,
@@ -228,7 +228,7 @@ def _partial_date(date, precision, text, note, show_note):
     else:
         shown = format_html('<span class="date-unknown">{}</span>', text)
     if note and (show_note == "always" or (show_note == "unknown" and not machine)):
-        shown = format_html('{} <span class="date-note">({})</span>', shown, note)
+        shown = format_html('{} <span class="date-note">({})</span>', shown, as_written(note))
     return shown
 
 
@@ -257,7 +257,7 @@ def basis_mark(grounds, full=False):
                 grounds.source_url,
                 grounds.source_title,
             )
-        note = format_html(" {}", grounds.note) if grounds.note else ""
+        note = format_html(" {}", as_written(grounds.note)) if grounds.note else ""
         mark = format_html(
             '<span class="basis-full"><span class="basis basis--{}">{}</span>{}{}</span>',
             basis.value,
@@ -270,7 +270,7 @@ def basis_mark(grounds, full=False):
                 '{} <span class="doubt-full"><strong class="doubt">{}</strong> {}</span>',
                 mark,
                 gettext("Doubtful"),
-                grounds.doubt,
+                as_written(grounds.doubt),
             )
         return mark
     mark = format_html(
@@ -326,11 +326,11 @@ def target_date(pledge, note="always"):
 @register.simple_tag
 def speaker_name(speaker, full=False):
     """A speaker as the source names them, with the basis and any doubt."""
-    role = format_html(" ({})", speaker.role) if full and speaker.role else ""
+    role = format_html(" ({})", as_written(speaker.role)) if full and speaker.role else ""
     return format_html(
         "<strong>{}</strong>, {}{} {}",
         shown(speaker.person, "name").html(),
-        speaker.office,
+        as_written(speaker.office),
         role,
         basis_mark(speaker.grounds, full=full),
     )
@@ -548,3 +548,13 @@ def licence():
 def type_name(kind):
     """A data type ("string", "string or null", "date") in the page's language."""
     return type_in_words(kind)
+
+
+@register.filter(name="as_written")
+def as_written_filter(text):
+    """tracker.i18n.as_written: one-language curator text, with its `lang` where it
+    differs from the page's."""
+    return as_written(text)
+
+
+register.filter("written_language", written_language)
